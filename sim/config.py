@@ -1,0 +1,516 @@
+"""From a composed Hydra config to validated, typed run settings.
+
+Data flows one way: ``conf/`` + ``scenarios/*.yaml`` are composed by Hydra into one DictConfig;
+:func:`build_run_config` checks every value against :data:`PARAMETERS` (the schema: names, hard
+bounds, meaning and units) and returns frozen dataclasses that the model reads. Nothing
+downstream re-reads YAML, and no default is repeated in code: every value comes from a scenario.
+
+A scenario parameter is written ``{value, range, source}`` (range: the plausible interval used by
+sensitivity analysis; source: its provenance). A command-line override may replace it by a bare
+number; its provenance is then recorded as ``override: command line``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from sim.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+CONF_DIR = ROOT / "conf"
+SCENARIO_DIR = ROOT / "scenarios"
+
+VENUE_TYPES = ("un", "summit", "bilateral", "track2")
+DECISION_RULES = ("consensus", "host_proposal", "bargaining", "pledge")
+SECTIONS = ("levers", "uncertainties", "constants")
+INF = math.inf
+MAX_STEPS = 600  # 50 years: capability grows exponentially, so longer horizons lose meaning
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """Schema entry: hard bounds (inclusive), kind and meaning with units."""
+
+    lo: float
+    hi: float
+    meaning: str
+    kind: type = float
+
+
+# Hard bounds: what the functional forms accept. Plausible ranges live in the scenarios.
+PARAMETERS: dict[str, ParamSpec] = {
+    # levers: what governments choose
+    "safety_for_compute": ParamSpec(0, 1, "safety-for-compute deal enabled (002)", bool),
+    "deal_safety_threshold": ParamSpec(0, 1, "verified implemented safety the target must show"),
+    "deal_trust_threshold": ParamSpec(0, 1, "supplier's trust in the target needed for the deal"),
+    "deal_rivalry_gate": ParamSpec(0, INF, "rivalry above which the supplier will not budge"),
+    "deal_easing": ParamSpec(0, 1, "share of controls lifted per month while the deal holds"),
+    # uncertainties: what nobody knows
+    "trust_gain": ParamSpec(0, 1, "trust gain per verified compliance (share of gap to 1)"),
+    "trust_loss": ParamSpec(0, 1, "trust loss per verified shortfall (share of trust)"),
+    "trust_relax": ParamSpec(0, 1, "monthly relaxation of trust toward affinity"),
+    "cosign_trust_gain": ParamSpec(0, 1, "trust gain between co-signatories per unit depth"),
+    "exclusion_penalty": ParamSpec(0, 1, "trust lost in the host and its circle when left out"),
+    "dialogue_trust_gain": ParamSpec(0, 1, "trust gain from a bilateral meeting (share of gap)"),
+    "track2_spillover": ParamSpec(0, 1, "share of the dialogue gain reaching labs' home countries"),
+    "rivalry_trust_cut": ParamSpec(0, 1, "monthly trust cut per unit rivalry"),
+    "rivalry_decay": ParamSpec(0, 1, "monthly decay of rivalry toward zero"),
+    "risk_salience": ParamSpec(0, 1, "jump in risk concern per incident (share of gap to 1)"),
+    "risk_decay": ParamSpec(0, 1, "monthly decay of risk concern toward its baseline"),
+    "substitution_speed": ParamSpec(0, 1, "monthly domestic chip substitution under controls"),
+    "incident_rate": ParamSpec(0, INF, "expected incidents per month per unit unsafe capability"),
+    "compliance_rate": ParamSpec(0, 1, "monthly closure of the commitment-implementation gap"),
+    "compliance_noise": ParamSpec(0, 1, "s.d. of monthly implementation shocks"),
+    "hawk_drag": ParamSpec(0, 1, "how far hawkishness under race pressure slows compliance"),
+    "controls_tighten_rate": ParamSpec(0, 1, "monthly move of controls up toward pressure"),
+    "controls_relax_rate": ParamSpec(0, 1, "monthly move of controls down toward pressure"),
+    "lab_imitation_rate": ParamSpec(0, 1, "monthly rate at which labs revise safety (Fermi)"),
+    "lab_regulation_pull": ParamSpec(0, 1, "monthly pull of lab safety up to home rules/pledges"),
+    "attend_sensitivity": ParamSpec(0, INF, "steepness of the attendance logit"),
+    "sign_noise": ParamSpec(1e-6, 1, "scale of the signing logit (depth units)"),
+    # constants
+    "capability_growth": ParamSpec(0, 1, "monthly capability growth at full compute access"),
+    "safety_cost": ParamSpec(0, 1, "share of growth lost per unit safety investment"),
+    "openness_hazard": ParamSpec(0, INF, "extra hazard per unit openness"),
+    "race_b": ParamSpec(0, INF, "DSAIR benefit per round b"),
+    "race_c": ParamSpec(0, INF, "DSAIR cost of safety per round c"),
+    "race_B": ParamSpec(0, INF, "DSAIR prize of winning the race B"),
+    "race_W": ParamSpec(1e-9, INF, "DSAIR rounds to win W"),
+    "race_s": ParamSpec(1, INF, "DSAIR speed-up of unsafe play s"),
+    "race_beta": ParamSpec(0, INF, "DSAIR intensity of selection beta"),
+    "compliance_tolerance": ParamSpec(0, 1, "implemented/commitment ratio read as compliance"),
+    "verification_cost": ParamSpec(0, 1, "signing cost per unit verification and distrust"),
+    "hawk_depth_drag": ParamSpec(0, 1, "how far hawkishness lowers a country's ideal depth"),
+    "threat_capability": ParamSpec(0, INF, "weight of target capability in control pressure"),
+    "threat_unsafe": ParamSpec(0, INF, "weight of unverified safety in control pressure"),
+    "threat_rivalry": ParamSpec(0, INF, "weight of rivalry in control pressure"),
+    "attend_cost": ParamSpec(-INF, INF, "attendance threshold on legitimacy + trust"),
+}
+
+COUNTRY_FIELDS = ("capability", "chip_supply", "hawkishness", "risk_concern", "commitment",
+                  "implemented")
+LAB_FIELDS = ("capability", "safety_investment", "openness", "track2_propensity")
+
+
+@dataclass(frozen=True)
+class Country:
+    name: str
+    bloc: str
+    capability: float
+    chip_supply: float
+    hawkishness: float
+    risk_concern: float
+    commitment: float
+    implemented: float
+    legitimacy: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Lab:
+    name: str
+    home: str
+    capability: float
+    safety_investment: float
+    openness: float
+    track2_propensity: float
+
+
+@dataclass(frozen=True)
+class Venue:
+    """A configured venue: who is invited, how depth is decided, when it meets."""
+
+    name: str
+    type: str
+    host: str
+    decision: str
+    invite: tuple[str, ...] | str  # "all", "like_minded", or explicit names
+    also_invite: tuple[str, ...]
+    exclude: tuple[str, ...]
+    ambition: float
+    verification: float
+    labs: tuple[str, ...] | str  # "none", "all" or names
+    months: tuple[int, ...]  # 0-based month indices of sessions
+    every: int  # recurrence in months after the last listed session (0: none)
+    label: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """An exogenous shock at a month: controls, rivalry, risk_concern, hawkishness, legitimacy."""
+
+    id: str
+    month: int
+    kind: str
+    actor: str
+    targets: tuple[str, ...]
+    delta: float
+    venue_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    start: tuple[int, int]  # (year, month) of step 1
+    countries: tuple[Country, ...]
+    labs: tuple[Lab, ...]
+    venues: tuple[Venue, ...]
+    events: tuple[Event, ...]
+    params: dict[str, float]
+    provenance: dict[str, dict[str, Any]]
+    affinity_within: float
+    affinity_across: float
+    affinity_pairs: tuple[tuple[str, str, float], ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    depth_threshold: float
+    cross_trust_threshold: float
+    bifurcation_threshold: float
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    scenario: Scenario
+    seed: int
+    steps: int
+    outcome: Outcome
+    config_hash: str = ""
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# small validators: each raises ConfigError(key, value, allowed)
+
+
+def _num(key: str, value: Any, lo: float = -INF, hi: float = INF) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(key, value, f"must be a number in [{lo}, {hi}]")
+    v = float(value)
+    if not (lo <= v <= hi) or math.isnan(v):
+        raise ConfigError(key, value, f"must be in [{lo}, {hi}]")
+    return v
+
+
+def _int(key: str, value: Any, lo: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(key, value, f"must be an integer >= {lo}")
+    if value < lo:
+        raise ConfigError(key, value, f"must be an integer >= {lo}")
+    return int(value)
+
+
+def _choice(key: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(key, value, f"must be one of {', '.join(allowed)}")
+    return value
+
+
+def _names(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(key, value, "must be a list of actor names")
+    return tuple(value)
+
+
+def _mapping(key: str, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(key, value, "must be a mapping")
+    return value
+
+
+def _only(key: str, mapping: dict, allowed: tuple[str, ...]) -> None:
+    for k in mapping:
+        if k not in allowed:
+            raise ConfigError(f"{key}.{k}", mapping[k],
+                              f"unknown key; allowed: {', '.join(allowed)}")
+
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})(?:-\d{2})?$")
+
+
+def parse_month(key: str, value: Any) -> tuple[int, int]:
+    """'2023-07' or '2023-07-18' -> (2023, 7)."""
+    m = MONTH_RE.match(str(value))
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ConfigError(key, value, "must be a month 'YYYY-MM' (or a date 'YYYY-MM-DD')")
+    return int(m.group(1)), int(m.group(2))
+
+
+def month_index(start: tuple[int, int], ym: tuple[int, int]) -> int:
+    """Months from the start month (0 = the month of step 1); negative before the start."""
+    return (ym[0] - start[0]) * 12 + (ym[1] - start[1])
+
+
+def month_label(start: tuple[int, int], index: int) -> str:
+    y, m = divmod(start[0] * 12 + start[1] - 1 + index, 12)
+    return f"{y:04d}-{m + 1:02d}"
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _param(key: str, name: str, node: Any) -> tuple[float, dict]:
+    spec = PARAMETERS[name]
+    if isinstance(node, dict):
+        _only(key, node, ("value", "range", "source"))
+        if "value" not in node:
+            raise ConfigError(f"{key}.value", None, "is required")
+        raw, source, rng = node["value"], node.get("source"), node.get("range")
+    else:
+        raw, source, rng = node, "override: command line", None
+    if spec.kind is bool:
+        if not isinstance(raw, bool):
+            raise ConfigError(f"{key}.value", raw, "must be true or false")
+        value = float(raw)
+    else:
+        value = _num(f"{key}.value" if isinstance(node, dict) else key, raw, spec.lo, spec.hi)
+    if rng is not None:
+        if not isinstance(rng, list) or len(rng) != 2:
+            raise ConfigError(f"{key}.range", rng, "must be [low, high]")
+        lo = _num(f"{key}.range", rng[0], spec.lo, spec.hi)
+        hi = _num(f"{key}.range", rng[1], spec.lo, spec.hi)
+        if lo > hi:
+            raise ConfigError(f"{key}.range", rng, "low must not exceed high")
+        if not lo <= value <= hi:
+            raise ConfigError(f"{key}.value", raw, f"must lie in its declared range [{lo}, {hi}]")
+        rng = [lo, hi]
+    if not isinstance(source, str) or not source.strip():
+        raise ConfigError(f"{key}.source", source, "every value needs its provenance")
+    return value, {"value": raw, "range": rng, "source": source}
+
+
+def _countries(node: dict) -> tuple[Country, ...]:
+    out = []
+    for name, c in _mapping("scenario.countries", node).items():
+        key = f"scenario.countries.{name}"
+        c = _mapping(key, c)
+        _only(key, c, ("bloc", "legitimacy", "source", *COUNTRY_FIELDS))
+        vals = {}
+        for f in COUNTRY_FIELDS:
+            if f not in c:
+                raise ConfigError(f"{key}.{f}", None, "is required")
+            hi = INF if f == "capability" else 1.0
+            vals[f] = _num(f"{key}.{f}", c[f], 0.0, hi)
+        leg = _mapping(f"{key}.legitimacy", c.get("legitimacy"))
+        _only(f"{key}.legitimacy", leg, VENUE_TYPES)
+        legit = {t: _num(f"{key}.legitimacy.{t}", leg.get(t), 0.0, 1.0) for t in VENUE_TYPES}
+        if not isinstance(c.get("bloc"), str):
+            raise ConfigError(f"{key}.bloc", c.get("bloc"), "must name a bloc")
+        _sources(key, c, COUNTRY_FIELDS + ("bloc", "legitimacy"))
+        out.append(Country(name=name, bloc=c["bloc"], legitimacy=legit, **vals))
+    if len(out) < 2:
+        raise ConfigError("scenario.countries", len(out), "needs at least two countries")
+    return tuple(out)
+
+
+def _sources(key: str, node: dict, fields: tuple[str, ...]) -> None:
+    """Each attribute needs a source entry, or a '*' entry covering the rest."""
+    src = node.get("source")
+    if not isinstance(src, dict):
+        raise ConfigError(f"{key}.source", src, "must map attributes (or '*') to provenance")
+    for f in fields:
+        text = src.get(f, src.get("*"))
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError(f"{key}.source.{f}", text, "every value needs its provenance")
+
+
+def _labs(node: dict, countries: set[str]) -> tuple[Lab, ...]:
+    out = []
+    for name, lab in _mapping("scenario.labs", node or {}).items():
+        key = f"scenario.labs.{name}"
+        lab = _mapping(key, lab)
+        _only(key, lab, ("home", "source", *LAB_FIELDS))
+        if lab.get("home") not in countries:
+            raise ConfigError(f"{key}.home", lab.get("home"),
+                              f"must be a country of the roster ({', '.join(sorted(countries))})")
+        vals = {f: _num(f"{key}.{f}", lab.get(f), 0.0, 1.0) for f in LAB_FIELDS}
+        _sources(key, lab, LAB_FIELDS + ("home",))
+        out.append(Lab(name=name, home=lab["home"], **vals))
+    return tuple(out)
+
+
+def _venues(node: dict, start, countries: set[str], labs: set[str], steps: int):
+    out = []
+    allowed_keys = ("type", "host", "decision", "invite", "also_invite", "exclude", "ambition",
+                    "verification", "labs", "calendar", "every", "label", "source")
+    for name, v in _mapping("scenario.venues", node or {}).items():
+        key = f"scenario.venues.{name}"
+        v = _mapping(key, v)
+        _only(key, v, allowed_keys)
+        vtype = _choice(f"{key}.type", v.get("type"), VENUE_TYPES)
+        decision = _choice(f"{key}.decision", v.get("decision"), DECISION_RULES)
+        host = v.get("host")
+        if host is None and vtype == "track2":
+            host = ""
+        elif host not in countries and host not in labs:
+            raise ConfigError(f"{key}.host", host, "must be an actor of the roster (null only "
+                              "for a privately mediated track-two venue)")
+        invite = v.get("invite", "all")
+        if invite not in ("all", "like_minded", "none"):
+            invite = _names(f"{key}.invite", invite)
+        for field_name in ("invite", "also_invite", "exclude"):
+            names = v.get(field_name, [])
+            if isinstance(names, str) and names in ("all", "like_minded", "none"):
+                continue
+            for n in _names(f"{key}.{field_name}", names):
+                if n not in countries:
+                    raise ConfigError(f"{key}.{field_name}", n,
+                                      "must name a country of the roster")
+        vlabs = v.get("labs", "none")
+        if vlabs not in ("none", "all"):
+            vlabs = _names(f"{key}.labs", vlabs)
+            for n in vlabs:
+                if n not in labs:
+                    raise ConfigError(f"{key}.labs", n, "must name a lab of the roster")
+        cal = v.get("calendar", [])
+        if not isinstance(cal, list):
+            raise ConfigError(f"{key}.calendar", cal, "must be a list of months 'YYYY-MM'")
+        months = tuple(sorted(month_index(start, parse_month(f"{key}.calendar", m)) for m in cal))
+        if months and months[0] < 0:
+            raise ConfigError(f"{key}.calendar", cal, "sessions must not precede the start month")
+        if not isinstance(v.get("source"), str) or not v["source"].strip():
+            raise ConfigError(f"{key}.source", v.get("source"), "every venue needs its provenance")
+        if vtype == "bilateral" and (not isinstance(invite, tuple) or len(invite) != 2):
+            raise ConfigError(f"{key}.invite", invite, "a bilateral venue invites two countries")
+        out.append(Venue(
+            name=name, type=vtype, host=host, decision=decision, invite=invite,
+            also_invite=_names(f"{key}.also_invite", v.get("also_invite", [])),
+            exclude=_names(f"{key}.exclude", v.get("exclude", [])),
+            ambition=_num(f"{key}.ambition", v.get("ambition"), 0.0, 1.0),
+            verification=_num(f"{key}.verification", v.get("verification"), 0.0, 1.0),
+            labs=vlabs, months=months,
+            every=_int(f"{key}.every", v.get("every", 0), 0),
+            label=str(v.get("label", name)),
+        ))
+    return tuple(out)
+
+
+EVENT_KINDS = ("controls", "rivalry", "risk_concern", "hawkishness", "legitimacy")
+
+
+def _events(node: dict, start, countries: set[str]) -> tuple[Event, ...]:
+    out = []
+    for eid, e in _mapping("scenario.events", node or {}).items():
+        key = f"scenario.events.{eid}"
+        e = _mapping(key, e)
+        _only(key, e, ("date", "kind", "actor", "targets", "delta", "venue_type", "source"))
+        kind = _choice(f"{key}.kind", e.get("kind"), EVENT_KINDS)
+        if e.get("actor") not in countries:
+            raise ConfigError(f"{key}.actor", e.get("actor"), "must be a country of the roster")
+        targets = _names(f"{key}.targets", e.get("targets", []))
+        for t in targets:
+            if t not in countries:
+                raise ConfigError(f"{key}.targets", t, "must name countries of the roster")
+        if kind in ("controls", "rivalry") and not targets:
+            raise ConfigError(f"{key}.targets", [], f"a {kind} event needs targets")
+        vt = e.get("venue_type")
+        if kind == "legitimacy":
+            _choice(f"{key}.venue_type", vt, VENUE_TYPES)
+        if not isinstance(e.get("source"), str) or not e["source"].strip():
+            raise ConfigError(f"{key}.source", e.get("source"), "every event needs its provenance")
+        month = month_index(start, parse_month(f"{key}.date", e.get("date")))
+        out.append(Event(id=eid, month=month, kind=kind, actor=e["actor"], targets=targets,
+                         delta=_num(f"{key}.delta", e.get("delta"), -1.0, 1.0), venue_type=vt))
+    return tuple(sorted(out, key=lambda ev: ev.month))
+
+
+def _params(sc: dict) -> tuple[dict[str, float], dict[str, dict]]:
+    values: dict[str, float] = {}
+    prov: dict[str, dict] = {}
+    for section in SECTIONS:
+        for name, node in _mapping(f"scenario.{section}", sc.get(section) or {}).items():
+            key = f"scenario.{section}.{name}"
+            if name not in PARAMETERS:
+                raise ConfigError(key, node, "unknown parameter; see docs/ODD.md for the list")
+            if name in values:
+                raise ConfigError(key, node, "declared in more than one section")
+            values[name], p = _param(key, name, node)
+            prov[name] = {"section": section, **p}
+    missing = [n for n in PARAMETERS if n not in values]
+    if missing:
+        raise ConfigError(f"scenario.constants.{missing[0]}", None,
+                          f"is required ({len(missing)} parameter(s) missing)")
+    return values, prov
+
+
+def build_scenario(sc: dict, steps: int = 60) -> Scenario:
+    """Validate a plain-dict scenario (as composed by Hydra) into a :class:`Scenario`."""
+    _only("scenario", sc, ("name", "description", "start", "levers", "uncertainties",
+                           "constants", "affinity", "countries", "labs", "venues", "events"))
+    start = parse_month("scenario.start", sc.get("start"))
+    countries = _countries(sc.get("countries"))
+    cnames = {c.name for c in countries}
+    labs = _labs(sc.get("labs"), cnames)
+    lnames = {lab.name for lab in labs}
+    if cnames & lnames:
+        raise ConfigError("scenario.labs", sorted(cnames & lnames)[0], "is also a country name")
+    venues = _venues(sc.get("venues"), start, cnames, lnames, steps)
+    events = _events(sc.get("events"), start, cnames)
+    values, prov = _params(sc)
+    aff = _mapping("scenario.affinity", sc.get("affinity"))
+    _only("scenario.affinity", aff, ("within", "across", "pairs", "source"))
+    if not isinstance(aff.get("source"), str):
+        raise ConfigError("scenario.affinity.source", aff.get("source"), "needs its provenance")
+    pairs = []
+    for i, p in enumerate(aff.get("pairs") or []):
+        if not isinstance(p, list) or len(p) != 3:
+            raise ConfigError(f"scenario.affinity.pairs[{i}]", p, "must be [actor, actor, value]")
+        a, b, val = p
+        for n in (a, b):
+            if n not in cnames:
+                raise ConfigError(f"scenario.affinity.pairs[{i}]", n, "must name countries")
+        pairs.append((a, b, _num(f"scenario.affinity.pairs[{i}]", val, 0.0, 1.0)))
+    return Scenario(
+        name=str(sc.get("name", "unnamed")), start=start, countries=countries, labs=labs,
+        venues=venues, events=events, params=values, provenance=prov,
+        affinity_within=_num("scenario.affinity.within", aff.get("within"), 0.0, 1.0),
+        affinity_across=_num("scenario.affinity.across", aff.get("across"), 0.0, 1.0),
+        affinity_pairs=tuple(pairs),
+    )
+
+
+TOP_KEYS = ("scenario", "seed", "steps", "outcome", "output")
+
+
+def build_run_config(cfg: DictConfig | dict) -> RunConfig:
+    """Validate a composed config (Hydra DictConfig or plain dict) into a :class:`RunConfig`."""
+    if isinstance(cfg, (DictConfig, ListConfig)):
+        missing = sorted(OmegaConf.missing_keys(cfg))
+        if missing:
+            raise ConfigError(missing[0], "???", "is required (no value given)")
+        data = OmegaConf.to_container(cfg, resolve=True)
+    else:
+        data = cfg
+    data = {k: v for k, v in data.items() if k != "hydra"}
+    _only("config", data, TOP_KEYS)
+    seed = data.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError("seed", seed, "must be an integer >= 0")
+    steps = _int("steps", data.get("steps"), 1)
+    if steps > MAX_STEPS:
+        raise ConfigError("steps", steps, f"must be an integer in [1, {MAX_STEPS}] (months)")
+    oc = _mapping("outcome", data.get("outcome"))
+    _only("outcome", oc, ("depth_threshold", "cross_trust_threshold", "bifurcation_threshold"))
+    outcome = Outcome(**{k: _num(f"outcome.{k}", oc.get(k), 0.0, 1.0)
+                         for k in ("depth_threshold", "cross_trust_threshold",
+                                   "bifurcation_threshold")})
+    scenario = build_scenario(_mapping("scenario", data.get("scenario")), steps)
+    digest = hashlib.sha256(json.dumps(
+        {k: data[k] for k in ("scenario", "seed", "steps", "outcome")},
+        sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return RunConfig(scenario=scenario, seed=seed, steps=steps, outcome=outcome,
+                     config_hash=digest, raw=data)
+
+
+def available_scenarios() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))

@@ -1,0 +1,129 @@
+"""Tidy tables and files from a finished model; atomic writes.
+
+A run writes four files: ``timeseries.csv`` (one row per step, step 0 = the initial state),
+``sessions.csv`` (one row per session and invitee: attended, signed), ``summary.json`` and
+``timeseries.png``. Each file is written to a temporary name and renamed into place, so a run
+directory never holds a half-written file.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import json
+import os
+import platform
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from sim.config import month_label
+from sim.metrics import OBSERVABLES
+
+PACKAGES = ("aigov-sim", "mesa", "numpy", "scipy", "pandas", "hydra-core", "omegaconf",
+            "matplotlib")
+
+
+def timeseries_table(model) -> pd.DataFrame:
+    """Observables per step, with the month each step closes (step 0: the initial state, dated
+    the month before the start)."""
+    df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    df.insert(0, "step", range(len(df)))
+    df.insert(1, "month", [month_label(model.start, s - 1) for s in df["step"]])
+    return df[["step", "month", *OBSERVABLES]]
+
+
+def sessions_table(model) -> pd.DataFrame:
+    """One row per venue session and invited actor (country or lab)."""
+    rows = []
+    for i, s in enumerate(model.sessions):
+        base = {"session": i, "step": s.step, "month": s.month, "venue": s.venue,
+                "label": s.label, "type": s.type, "host": s.host, "decision": s.decision,
+                "depth": s.depth, "verification": s.verification,
+                "dialogue_only": s.dialogue_only}
+        for name in s.invitees:
+            rows.append({**base, "actor": name, "actor_kind": "country",
+                         "attended": name in s.attendees, "signed": name in s.signatories})
+        for name in model.lab_names:
+            if name in s.labs_attended or name in s.labs_signed:
+                rows.append({**base, "actor": name, "actor_kind": "lab", "attended": True,
+                             "signed": name in s.labs_signed})
+    cols = ["session", "step", "month", "venue", "label", "type", "host", "decision", "depth",
+            "verification", "dialogue_only", "actor", "actor_kind", "attended", "signed"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def summary_dict(model) -> dict:
+    """Final observables, outcome and run identity."""
+    run = model.run_config
+    return {
+        "scenario": run.scenario.name,
+        "seed": run.seed,
+        "steps": run.steps,
+        "start": month_label(model.start, 0),
+        "end": month_label(model.start, run.steps - 1),
+        "outcome": model.outcome(),
+        "final": {k: round(float(v), 10) for k, v in model.obs.items()},
+        "blocs": model.blocs_found(),
+        "leaders": [model.country_names[i] for i in _leaders(model)],
+        "sessions": len(model.sessions),
+        "config_hash": run.config_hash,
+        "versions": package_versions(),
+    }
+
+
+def _leaders(model):
+    from sim.metrics import leaders
+    return leaders(model.capability)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_run(model, out_dir: Path, *, figure: bool = True) -> dict[str, Path]:
+    """Write the run's files into ``out_dir``; returns their paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ts = timeseries_table(model)
+    paths = {"timeseries": out_dir / "timeseries.csv", "sessions": out_dir / "sessions.csv",
+             "summary": out_dir / "summary.json"}
+    atomic_write_text(paths["timeseries"], ts.to_csv(index=False, float_format="%.10g"))
+    atomic_write_text(paths["sessions"], sessions_table(model).to_csv(index=False,
+                                                                       float_format="%.10g"))
+    atomic_write_text(paths["summary"], json.dumps(summary_dict(model), indent=2) + "\n")
+    if figure:
+        from sim.plots import timeseries_figure
+        paths["figure"] = out_dir / "timeseries.png"
+        atomic_write_bytes(paths["figure"], timeseries_figure(model, ts))
+    return paths

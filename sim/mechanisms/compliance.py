@@ -1,0 +1,47 @@
+"""Implemented safety follows declared commitment, imperfectly (MODEL.md step 3).
+
+Commitments are cheap, implementation is costly: implemented safety moves toward commitment at a
+monthly rate that race pressure and hawkishness slow, with random shocks. Safety work is seen as
+slowing the race to catch up (002), which is why the drag grows with race pressure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.mechanisms import clip
+
+
+def race_pressure(capability: np.ndarray) -> np.ndarray:
+    """How close each country is to the top of the race, in [0, 1].
+
+    A follower's pressure is its capability relative to the leader (a close chaser feels the
+    race, a distant one does not); the leader's is the runner-up's relative capability (how
+    close the challenger is). Two equal leaders both feel 1.
+    """
+    n = capability.size
+    if n < 2:
+        return np.zeros(n)
+    order = np.argsort(capability)
+    top, second = capability[order[-1]], capability[order[-2]]
+    if top <= 0:
+        return np.zeros(n)
+    p = capability / top
+    p[order[-1]] = second / top
+    return p
+
+
+def comply(implemented: np.ndarray, commitment: np.ndarray, hawkishness: np.ndarray,
+           pressure: np.ndarray, rate: float, hawk_drag: float, shock: np.ndarray) -> np.ndarray:
+    """One month of implementation: implemented + r_i (commitment - implemented) + shock.
+
+    r_i = rate * (1 - hawk_drag * hawkishness_i * pressure_i), in [0, rate]. ``shock`` is a
+    pre-drawn normal array (s.d. = compliance_noise). Result clipped to [0, 1].
+    """
+    r = rate * (1.0 - hawk_drag * hawkishness * pressure)
+    return clip(implemented + r * (commitment - implemented) + shock, 0.0, 1.0)
+
+
+def complied(implemented: np.ndarray, commitment: np.ndarray, tolerance: float) -> np.ndarray:
+    """What an observer reads as compliance: implemented >= tolerance * commitment."""
+    return implemented >= tolerance * commitment

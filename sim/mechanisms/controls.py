@@ -1,0 +1,54 @@
+"""Export controls, controls[i, j] in [0, 1]: the stringency supplier i imposes on j.
+
+A supplier tightens on a target it finds threatening and relaxes slowly otherwise (MODEL.md
+step 5). Threat combines the target's capability relative to the supplier and its unverified
+safety, both discounted by trust, plus rivalry outside AI; hawkishness scales it. US controls are
+justified partly by safety and misuse concerns (002, 003), which is what makes the
+safety-for-compute path possible; tariffs show motives beyond safety (002), hence the rivalry
+term and the rivalry gate on the deal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.mechanisms import clip
+
+
+def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety: np.ndarray,
+                     rivalry: np.ndarray, hawkishness: np.ndarray, supply: np.ndarray,
+                     w_capability: float, w_unsafe: float, w_rivalry: float) -> np.ndarray:
+    """The level of controls each supplier would like on each target, in [0, 1].
+
+    threat[i, j] = (1 - trust[i, j]) * (w_capability * min(cap_j / cap_i, 1)
+                   + w_unsafe * (1 - verified_safety[i, j])) + w_rivalry * rivalry[i, j];
+    pressure = clip(hawkishness_i * threat, 0, 1) for suppliers (supply_i > 0), 0 otherwise and
+    on the diagonal.
+    """
+    ratio = np.minimum(capability[None, :] / np.maximum(capability[:, None], 1e-12), 1.0)
+    threat = (1.0 - trust) * (w_capability * ratio + w_unsafe * (1.0 - verified_safety))
+    threat += w_rivalry * rivalry
+    pressure = clip(hawkishness[:, None] * threat, 0.0, 1.0) * (supply[:, None] > 0)
+    np.fill_diagonal(pressure, 0.0)
+    return pressure
+
+
+def adjust_controls(controls: np.ndarray, pressure: np.ndarray, tighten: float,
+                    relax: float) -> np.ndarray:
+    """Move toward pressure: fast when tightening (rate ``tighten``), slow when relaxing."""
+    rate = np.where(pressure > controls, tighten, relax)
+    return controls + rate * (pressure - controls)
+
+
+def safety_for_compute(controls: np.ndarray, verified_safety: np.ndarray, trust: np.ndarray,
+                       rivalry: np.ndarray, safety_threshold: float, trust_threshold: float,
+                       rivalry_gate: float, easing: float) -> tuple[np.ndarray, np.ndarray]:
+    """The deal of 002: verified safety buys compute.
+
+    Where supplier i has verified target j's safety at or above ``safety_threshold``, trusts it
+    at or above ``trust_threshold`` and their rivalry is below ``rivalry_gate``, a share
+    ``easing`` of the controls is lifted this month. Returns (controls, fired mask).
+    """
+    fired = ((verified_safety >= safety_threshold) & (trust >= trust_threshold)
+             & (rivalry < rivalry_gate) & (controls > 0))
+    return controls * (1.0 - easing * fired), fired

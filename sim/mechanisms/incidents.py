@@ -1,0 +1,26 @@
+"""AI incidents and the risk concern they raise (MODEL.md step 7).
+
+Unsafe frontier capability is a hazard; open weights add to it (malicious use is the top risk
+experts name for open models, 001). Incidents arrive as a Poisson process; each raises risk
+concern everywhere, which decays slowly back to its baseline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def hazard(capability: np.ndarray, safety: np.ndarray, openness: np.ndarray, rate: float,
+           openness_hazard: float) -> float:
+    """Expected incidents per month: rate * sum_k cap_k (1 - safety_k)(1 + oh * openness_k)."""
+    return float(rate * np.sum(capability * (1.0 - safety) * (1.0 + openness_hazard * openness)))
+
+
+def raise_concern(risk: np.ndarray, incidents: int, salience: float) -> np.ndarray:
+    """Each incident closes a share ``salience`` of the gap to 1: 1 - (1 - r)(1 - s)^n."""
+    return 1.0 - (1.0 - risk) * (1.0 - salience) ** incidents
+
+
+def decay_concern(risk: np.ndarray, baseline: np.ndarray, decay: float) -> np.ndarray:
+    """Salience fades: risk + decay * (baseline - risk)."""
+    return risk + decay * (baseline - risk)

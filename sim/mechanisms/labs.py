@@ -1,0 +1,54 @@
+"""Labs' safety investment as the DSAIR race game played in the mean field (MODEL.md step 2).
+
+A lab's safety_investment sigma in [0, 1] is read as its probability of playing AS (always safe)
+rather than AU (always unsafe) in the race game of Han, Pereira, Santos and Lenaerts (JAIR 69,
+2020). Its perceived disaster probability p_r is its home country's risk concern; race pressure
+(its home's distance behind the leader) raises its speed advantage from cutting corners. Labs
+revise their strategy by pairwise comparison with the Fermi rule: the expected flow of the
+stochastic imitation process (Traulsen, Nowak and Pacheco 2006) is
+
+    dsigma_i = rate [(1 - sigma_i) x F(beta (P_AS - P_AU)) - sigma_i (1 - x) F(beta (P_AU - P_AS))]
+
+with x the capability-weighted share of safe play among all labs and F the logistic function.
+Home regulation and pledges then pull sigma up to a floor (the governance layer). With equal
+capabilities, no regulation pull and fixed risk concern this is exactly the mean-field dynamics
+of DSAIR's AS/AU population (docs/ODD.md, "Reduction to DSAIR").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.race.game import race_payoff_dict
+
+
+def effective_speedup(s: float, gap: np.ndarray) -> np.ndarray:
+    """Speed advantage of unsafe play: 1 + (s - 1)(1 + gap), gap in [0, 1] behind the leader."""
+    return 1.0 + (s - 1.0) * (1.0 + gap)
+
+
+def expected_payoffs(x: float, b: float, c: float, B: float, W: float, s: np.ndarray,
+                     p_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Expected race payoffs of AS and AU against a population with safe share x."""
+    pay = race_payoff_dict(b, c, B, W, s, p_r)
+    p_as = x * pay["AS_AS"] + (1.0 - x) * pay["AS_AU"]
+    p_au = x * pay["AU_AS"] + (1.0 - x) * pay["AU_AU"]
+    return p_as, p_au
+
+
+def fermi(z: np.ndarray) -> np.ndarray:
+    """Logistic imitation probability 1 / (1 + exp(-z)), overflow-safe."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def imitation_flow(sigma: np.ndarray, x: float, p_as: np.ndarray, p_au: np.ndarray,
+                   beta: float, rate: float) -> np.ndarray:
+    """Mean-field pairwise-comparison flow of each lab's safe share (see module docstring)."""
+    up = (1.0 - sigma) * x * fermi(beta * (p_as - p_au))
+    down = sigma * (1.0 - x) * fermi(beta * (p_au - p_as))
+    return rate * (up - down)
+
+
+def regulation_pull(sigma: np.ndarray, floor: np.ndarray, pull: float) -> np.ndarray:
+    """Home rules and pledges lift safety toward a floor; they never push it down."""
+    return pull * np.maximum(floor - sigma, 0.0)

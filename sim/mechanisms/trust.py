@@ -1,0 +1,66 @@
+"""Directed trust between countries, trust[i, j] in [0, 1]: how far i trusts j.
+
+Trust relaxes toward a baseline affinity, rises with verified compliance and shared agreements,
+falls faster with verified shortfalls, exclusion and rivalry (MODEL.md step 4). The asymmetry
+(losses larger than gains) follows the trust-building literature: trust is slow to build and
+quick to destroy (Slovic 1993, "Perceived risk, trust, and democracy"); the seeds name distrust
+as the first barrier to collaboration (001).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.mechanisms import clip
+
+
+def relax_toward_affinity(trust: np.ndarray, affinity: np.ndarray, rate: float) -> np.ndarray:
+    """Exponential relaxation: trust + rate * (affinity - trust). rate in [0, 1] per month."""
+    return trust + rate * (affinity - trust)
+
+
+def verification_update(trust: np.ndarray, observed: np.ndarray, complied: np.ndarray,
+                        gain: float, loss: float) -> np.ndarray:
+    """Update on what verification lets each observer see this month.
+
+    observed[i, j]: i observed j (bool); complied[j]: j's implementation met its commitment.
+    Compliance closes a share ``gain`` of the gap to 1; a shortfall removes a share ``loss`` of
+    the trust held. Unobserved pairs are unchanged.
+    """
+    seen_ok = observed & complied[None, :]
+    seen_bad = observed & ~complied[None, :]
+    return trust + gain * (1.0 - trust) * seen_ok - loss * trust * seen_bad
+
+
+def rivalry_cut(trust: np.ndarray, rivalry: np.ndarray, cut: float) -> np.ndarray:
+    """Rivalry outside AI (tariffs, sanctions) erodes trust: trust * (1 - cut * rivalry)."""
+    return trust * clip(1.0 - cut * rivalry, 0.0, 1.0)
+
+
+def cosign_gain(trust: np.ndarray, signed: np.ndarray, depth: float, gain: float) -> np.ndarray:
+    """Co-signatories of an agreement of ``depth`` in [0, 1] trust each other more.
+
+    Each ordered pair of distinct signatories closes ``gain * depth`` of its gap to 1.
+    """
+    pair = np.outer(signed, signed)
+    np.fill_diagonal(pair, False)
+    return trust + gain * depth * (1.0 - trust) * pair
+
+
+def dialogue_gain(trust: np.ndarray, members: np.ndarray, gain: float) -> np.ndarray:
+    """Meeting without an agreement still builds some trust among the members (002, 004)."""
+    return cosign_gain(trust, members, 1.0, gain)
+
+
+def exclusion_loss(trust: np.ndarray, excluded: np.ndarray, circle: np.ndarray,
+                   penalty: float) -> np.ndarray:
+    """Those left out of an exclusive venue lose a share ``penalty`` of their trust in the
+    host and its circle ("exclusive small circles" leave no chance to collaborate, 001)."""
+    return trust - penalty * trust * np.outer(excluded, circle)
+
+
+def clip_trust(trust: np.ndarray) -> np.ndarray:
+    """Keep trust in [0, 1] with self-trust fixed at 1."""
+    out = clip(trust, 0.0, 1.0)
+    np.fill_diagonal(out, 1.0)
+    return out

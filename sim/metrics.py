@@ -1,0 +1,129 @@
+"""Observables and the run's outcome, computed from the model's state alone.
+
+The bifurcation index is Newman's modularity of the best two-way split of the symmetrised trust
+graph, found spectrally from the leading eigenvector of the modularity matrix (Newman, PNAS
+103, 2006), scaled by its two-community maximum of 1/2 so that it lies in [0, 1]: 0 when trust
+is uniform, 1 when the world is two disconnected cliques.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.mechanisms import clip
+
+OBSERVABLES = ("mean_trust", "cross_bloc_trust", "bifurcation_index", "regime_coverage",
+               "global_safety", "mean_controls", "capability_gap", "incidents",
+               "lab_safety", "deals")
+
+
+def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
+    """Spectral two-way split of the symmetrised trust graph.
+
+    Returns (side, Q): ``side`` a bool mask of one bloc (the one holding actor 0 is False, so
+    labels are stable), and the modularity Q of that split (0 when nothing splits).
+    """
+    w = 0.5 * (trust + trust.T)
+    np.fill_diagonal(w, 0.0)
+    k = w.sum(axis=1)
+    two_m = k.sum()
+    if two_m <= 0:
+        return np.zeros(len(k), bool), 0.0
+    b = w - np.outer(k, k) / two_m
+    _, vecs = np.linalg.eigh(b)
+    v = vecs[:, -1]
+    side = v > 0
+    if side[0]:
+        side = ~side
+    if side.all() or not side.any():
+        return np.zeros(len(k), bool), 0.0
+    s = np.where(side, 1.0, -1.0)
+    q = float(s @ b @ s) / (2.0 * two_m)
+    return side, max(q, 0.0)
+
+
+def bifurcation_index(q: float) -> float:
+    """Modularity of a two-way split scaled to [0, 1] by its maximum of 1/2."""
+    return float(clip(2.0 * q, 0.0, 1.0))
+
+
+def cross_bloc_trust(trust: np.ndarray, side: np.ndarray) -> float:
+    """Mean trust across the split, both directions; mean off-diagonal trust when unsplit."""
+    n_b = int(side.sum())
+    n_a = side.size - n_b
+    if n_a == 0 or n_b == 0:
+        return mean_trust(trust)
+    b = side.astype(float)
+    a = 1.0 - b
+    return float((a @ trust @ b + b @ trust @ a) / (2.0 * n_a * n_b))
+
+
+def mean_trust(trust: np.ndarray) -> float:
+    n = trust.shape[0]
+    return float((trust.sum() - np.trace(trust)) / (n * (n - 1)))
+
+
+def deepest_agreements(depths: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Signatory masks (K, N) of the deepest agreements in force (all ties).
+
+    depths: (A,) agreement depths; members: (A, N) signatory masks. Agreements with fewer than
+    two signatories are not agreements.
+    """
+    if depths.size == 0:
+        return members[:0]
+    valid = members.sum(axis=1) >= 2
+    if not valid.any():
+        return members[:0]
+    key = np.where(valid, depths, -1.0)
+    return members[key == key.max()]
+
+
+def regime_coverage(deepest: np.ndarray, capability: np.ndarray) -> float:
+    """Share of world capability inside the deepest agreement in force (ties: the widest).
+
+    ``deepest`` holds the signatory masks from :func:`deepest_agreements`.
+    """
+    if deepest.shape[0] == 0:
+        return 0.0
+    return float((deepest @ capability).max() / capability.sum())
+
+
+def global_safety(capability: np.ndarray, implemented: np.ndarray) -> float:
+    """Capability-weighted mean implemented safety, in [0, 1]."""
+    return float(capability @ implemented / capability.sum())
+
+
+def leaders(capability: np.ndarray) -> tuple[int, int]:
+    """Indices of the two most capable countries (ties broken by roster order)."""
+    order = np.argsort(-capability, kind="stable")
+    return int(order[0]), int(order[1])
+
+
+def capability_gap(capability: np.ndarray) -> float:
+    """Relative gap between the two leaders: (cap_1 - cap_2) / cap_1, in [0, 1]."""
+    a, b = leaders(capability)
+    return float((capability[a] - capability[b]) / capability[a])
+
+
+def mean_controls(controls: np.ndarray, supply: np.ndarray) -> float:
+    """Mean stringency over supplier -> target pairs (suppliers: supply > 0)."""
+    rows = supply > 0
+    n = controls.shape[0]
+    pairs = rows.sum() * (n - 1)
+    return float(controls[rows].sum() / pairs) if pairs else 0.0
+
+
+def classify_outcome(*, leaders_cosign_depth: float, cross_trust: float, bif_index: float,
+                     leaders_split: bool, depth_threshold: float, cross_trust_threshold: float,
+                     bifurcation_threshold: float) -> str:
+    """cooperation / bifurcation / fragmentation (MODEL.md, thresholds from config).
+
+    cooperation: the two leaders co-sign an agreement in force at least ``depth_threshold`` deep
+    and cross-bloc trust is at least ``cross_trust_threshold``; bifurcation: the index is at
+    least ``bifurcation_threshold`` with the leaders on different sides; else fragmentation.
+    """
+    if leaders_cosign_depth >= depth_threshold and cross_trust >= cross_trust_threshold:
+        return "cooperation"
+    if bif_index >= bifurcation_threshold and leaders_split:
+        return "bifurcation"
+    return "fragmentation"

@@ -1,0 +1,390 @@
+"""GovernanceModel: the world's state as numpy arrays, venue sessions and shocks as Mesa events.
+
+One step is one month (MODEL.md, Dynamics). Scheduled events of month k (venue sessions, shocks)
+fire at model time k + 0.5, before the step that closes month k at time k + 1, so a month reads:
+events, then labs, compliance, verification and trust, export controls, capability, incidents,
+data collection. Shocks dated before the start month are applied at set-up (initial conditions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import mesa
+import numpy as np
+from mesa.time import Priority, Schedule
+
+from sim import metrics, venues
+from sim.agents import Country, Lab
+from sim.config import VENUE_TYPES, Event, RunConfig, Venue, month_label
+from sim.mechanisms import capability as cap_m
+from sim.mechanisms import clip
+from sim.mechanisms import compliance as comp_m
+from sim.mechanisms import controls as ctrl_m
+from sim.mechanisms import incidents as inc_m
+from sim.mechanisms import labs as lab_m
+from sim.mechanisms import trust as trust_m
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One venue session as it happened."""
+
+    step: int
+    month: str
+    venue: str
+    label: str
+    type: str
+    host: str
+    decision: str
+    depth: float
+    verification: float
+    invitees: tuple[str, ...]
+    attendees: tuple[str, ...]
+    signatories: tuple[str, ...]
+    labs_attended: tuple[str, ...]
+    labs_signed: tuple[str, ...]
+    dialogue_only: bool
+
+
+class _Call:
+    """A scheduled callback kept alive on the model (Mesa holds callbacks by weak reference)."""
+
+    def __init__(self, fn, arg):
+        self.fn, self.arg = fn, arg
+
+    def fire(self) -> None:
+        self.fn(self.arg)
+
+
+class GovernanceModel(mesa.Model):
+    """Countries and labs negotiating over AI safety in venues; see docs/ODD.md."""
+
+    def __init__(self, run: RunConfig):
+        super().__init__(rng=run.seed)
+        self.run_config = run
+        sc = run.scenario
+        self.p = sc.params
+        self.scenario_name = sc.name
+        self.start = sc.start
+        self.n_steps = run.steps
+
+        cs, ls = sc.countries, sc.labs
+        self.country_names = [c.name for c in cs]
+        self.country_index = {n: i for i, n in enumerate(self.country_names)}
+        self.lab_names = [lab.name for lab in ls]
+        self.lab_index = {n: i for i, n in enumerate(self.lab_names)}
+        self.blocs = np.array([c.bloc for c in cs])
+        n, n_labs = len(cs), len(ls)
+        self.n = n
+
+        def col(attr):
+            return np.array([getattr(c, attr) for c in cs], dtype=float)
+
+        self.capability = col("capability")
+        self.supply = col("chip_supply")
+        self.hawkishness = col("hawkishness")
+        self.risk_concern = col("risk_concern")
+        self.risk_baseline = self.risk_concern.copy()
+        self.commitment = col("commitment")
+        self.implemented = col("implemented")
+        self.legitimacy = np.array([[c.legitimacy[t] for t in VENUE_TYPES] for c in cs])
+
+        same = self.blocs[:, None] == self.blocs[None, :]
+        self.affinity = np.where(same, sc.affinity_within, sc.affinity_across)
+        for a, b, v in sc.affinity_pairs:
+            i, j = self.country_index[a], self.country_index[b]
+            self.affinity[i, j] = self.affinity[j, i] = v
+        np.fill_diagonal(self.affinity, 1.0)
+        self.trust = self.affinity.copy()
+        self.controls = np.zeros((n, n))
+        self.rivalry = np.zeros((n, n))
+        self.verified = np.zeros((n, n))  # last verified implemented safety of j seen by i
+        self.cosign_depth = np.zeros((n, n))  # deepest agreement i and j both signed
+        self.verif = np.zeros((n, n))  # monthly probability that i observes j's compliance
+        self.substitution = np.zeros(n)
+        self.compute_access = np.ones(n)
+
+        self.lab_home = np.array([self.country_index[lab.home] for lab in ls], dtype=int)
+        self.lab_share = np.array([lab.capability for lab in ls], dtype=float)
+        self.lab_safety = np.array([lab.safety_investment for lab in ls], dtype=float)
+        self.lab_openness = np.array([lab.openness for lab in ls], dtype=float)
+        self.lab_propensity = np.array([lab.track2_propensity for lab in ls], dtype=float)
+        self.lab_pledge = np.zeros(n_labs)
+        share_by_home = np.bincount(self.lab_home, weights=self.lab_share, minlength=n)
+        self.residual_share = clip(1.0 - share_by_home, 0.0, 1.0)
+
+        self.agreement_depth = np.zeros(0)
+        self.agreement_members = np.zeros((0, n), dtype=bool)
+        self.deepest = self.agreement_members
+        self.sessions: list[SessionRecord] = []
+        self.incidents = 0
+        self.deals = 0
+
+        for i, c in enumerate(cs):
+            Country(self, i, c.name, c.bloc)
+        for i, lab in enumerate(ls):
+            Lab(self, i, lab.name, lab.home)
+
+        self._calls: list[_Call] = []
+        for ev in sc.events:
+            if ev.month < 0:
+                self._apply_event(ev)
+            elif ev.month < self.n_steps:
+                self._schedule(self._apply_event, ev, ev.month, Priority.HIGH)
+        for venue in sc.venues:
+            for m in venue.months:
+                if m < self.n_steps:
+                    self._schedule(self._hold_session, venue, m, Priority.DEFAULT)
+            if venue.every and venue.months:
+                first = venue.months[-1] + venue.every
+                if first < self.n_steps:
+                    call = _Call(self._hold_session, venue)
+                    self._calls.append(call)
+                    self.schedule_recurring(call.fire, Schedule(interval=venue.every,
+                                                                start=first + 0.5,
+                                                                end=self.n_steps))
+
+        self.obs: dict[str, float] = {}
+        self.side = np.zeros(n, bool)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: partial(_read_observable, key=k) for k in metrics.OBSERVABLES})
+        self._observe()
+        self.datacollector.collect(self)
+
+    # -- scheduling -------------------------------------------------------------------------
+
+    def _schedule(self, fn, arg, month: int, priority: Priority) -> None:
+        call = _Call(fn, arg)
+        self._calls.append(call)
+        self.schedule_event(call.fire, at=month + 0.5, priority=priority)
+
+    @property
+    def month(self) -> int:
+        """0-based index of the month being played (events of month k fire at time k + 0.5)."""
+        return int(self.time)
+
+    def country(self, name: str) -> Country:
+        return next(a for a in self.agents_by_type[Country] if a.name == name)
+
+    def lab(self, name: str) -> Lab:
+        return next(a for a in self.agents_by_type[Lab] if a.name == name)
+
+    # -- exogenous shocks -------------------------------------------------------------------
+
+    def _apply_event(self, ev: Event) -> None:
+        i = self.country_index[ev.actor]
+        js = [self.country_index[t] for t in ev.targets]
+        if ev.kind == "controls":
+            self.controls[i, js] = clip(self.controls[i, js] + ev.delta, 0.0, 1.0)
+        elif ev.kind == "rivalry":
+            self.rivalry[i, js] = np.maximum(self.rivalry[i, js] + ev.delta, 0.0)
+            self.rivalry[js, i] = np.maximum(self.rivalry[js, i] + ev.delta, 0.0)
+        elif ev.kind == "risk_concern":
+            for arr in (self.risk_concern, self.risk_baseline):
+                arr[i] = clip(arr[i] + ev.delta, 0.0, 1.0)
+        elif ev.kind == "hawkishness":
+            self.hawkishness[i] = clip(self.hawkishness[i] + ev.delta, 0.0, 1.0)
+        elif ev.kind == "legitimacy":
+            t = VENUE_TYPES.index(ev.venue_type)
+            self.legitimacy[i, t] = clip(self.legitimacy[i, t] + ev.delta, 0.0, 1.0)
+
+    # -- venue sessions ---------------------------------------------------------------------
+
+    def _mask(self, names) -> np.ndarray:
+        m = np.zeros(self.n, bool)
+        for name in names:
+            m[self.country_index[name]] = True
+        return m
+
+    def _hold_session(self, venue: Venue) -> None:
+        p, n, rng = self.p, self.n, self.rng
+        host = self.country_index.get(venue.host, -1)
+        lab_host_home = -1
+        if venue.host in self.lab_index:
+            lab_host_home = int(self.lab_home[self.lab_index[venue.host]])
+        rule = venue.invite if isinstance(venue.invite, str) else self._mask(venue.invite)
+        if venue.labs == "all":
+            lab_invite = np.ones(len(self.lab_names), bool)
+        elif venue.labs == "none":
+            lab_invite = np.zeros(len(self.lab_names), bool)
+        else:
+            lab_invite = np.isin(np.array(self.lab_names), venue.labs)
+        pressure = comp_m.race_pressure(self.capability)
+        ideal = venues.ideal_depth(self.risk_concern, self.hawkishness, pressure,
+                                   p["hawk_depth_drag"])
+        n_labs = len(self.lab_names)
+        res = venues.hold_session(
+            rule=rule, decision=venue.decision, host=host, ambition=venue.ambition,
+            verification=venue.verification, trust=self.trust,
+            legitimacy=self.legitimacy[:, VENUE_TYPES.index(venue.type)], ideal=ideal,
+            also=self._mask(venue.also_invite), exclude=self._mask(venue.exclude),
+            lab_invite=lab_invite, lab_home=self.lab_home, lab_safety=self.lab_safety,
+            lab_propensity=self.lab_propensity, lab_host_home=lab_host_home,
+            cost=p["attend_cost"], sensitivity=p["attend_sensitivity"],
+            sign_noise=p["sign_noise"], verification_cost=p["verification_cost"],
+            u_attend=rng.random(n), u_sign=rng.random(n), u_lab_attend=rng.random(n_labs),
+            u_lab_sign=rng.random(n_labs))
+        self._apply_session(venue, res)
+
+    def _apply_session(self, venue: Venue, res: venues.SessionResult) -> None:
+        p = self.p
+        t = self.trust
+        if res.signed.sum() >= 2:
+            self.agreement_depth = np.append(self.agreement_depth, res.depth)
+            self.agreement_members = np.vstack([self.agreement_members, res.signed])
+            self.deepest = metrics.deepest_agreements(self.agreement_depth,
+                                                      self.agreement_members)
+            self.commitment = np.where(res.signed, np.maximum(self.commitment, res.depth),
+                                       self.commitment)
+            pair = np.outer(res.signed, res.signed)
+            np.fill_diagonal(pair, False)
+            self.cosign_depth = np.maximum(self.cosign_depth, res.depth * pair)
+            self.verif = np.maximum(self.verif, venue.verification * pair)
+            t = trust_m.cosign_gain(t, res.signed, res.depth, p["cosign_trust_gain"])
+        if venue.decision == "bargaining":
+            t = trust_m.dialogue_gain(t, res.attended, p["dialogue_trust_gain"])
+        if res.labs_attended.any() and venue.decision == "pledge":
+            homes = np.bincount(self.lab_home[res.labs_attended], minlength=self.n) > 0
+            t = trust_m.dialogue_gain(t, homes, p["dialogue_trust_gain"] * p["track2_spillover"])
+        if res.excluded.any():
+            t = trust_m.exclusion_loss(t, res.excluded, res.attended, p["exclusion_penalty"])
+        self.trust = trust_m.clip_trust(t)
+        self.lab_pledge = np.where(res.labs_signed, np.maximum(self.lab_pledge, res.depth),
+                                   self.lab_pledge)
+        names = np.array(self.country_names)
+        lab_names = np.array(self.lab_names)
+        self.sessions.append(SessionRecord(
+            step=self.month + 1, month=month_label(self.start, self.month), venue=venue.name,
+            label=venue.label, type=venue.type, host=venue.host, decision=venue.decision,
+            depth=round(res.depth, 6), verification=venue.verification,
+            invitees=tuple(names[res.invited]), attendees=tuple(names[res.attended]),
+            signatories=tuple(names[res.signed]) if res.signed.sum() >= 2 else (),
+            labs_attended=tuple(lab_names[res.labs_attended]),
+            labs_signed=tuple(lab_names[res.labs_signed]), dialogue_only=res.dialogue_only))
+
+    # -- the monthly step -------------------------------------------------------------------
+
+    def step(self) -> None:
+        p, rng, n = self.p, self.rng, self.n
+        pressure = comp_m.race_pressure(self.capability)
+
+        # 2. labs: DSAIR imitation in the mean field, pulled up by home rules and pledges
+        home = self.lab_home
+        lab_cap = self.lab_share * self.capability[home]
+        if lab_cap.size:
+            x = float(lab_cap @ self.lab_safety / max(lab_cap.sum(), 1e-12))
+            gap = 1.0 - self.capability / self.capability.max()
+            s = lab_m.effective_speedup(p["race_s"], gap[home])
+            p_as, p_au = lab_m.expected_payoffs(x, p["race_b"], p["race_c"], p["race_B"],
+                                                p["race_W"], s, self.risk_concern[home])
+            floor = np.maximum(self.implemented[home], self.lab_pledge)
+            self.lab_safety = clip(
+                self.lab_safety
+                + lab_m.imitation_flow(self.lab_safety, x, p_as, p_au, p["race_beta"],
+                                       p["lab_imitation_rate"])
+                + lab_m.regulation_pull(self.lab_safety, floor, p["lab_regulation_pull"]),
+                0.0, 1.0)
+
+        # 3. compliance
+        shock = rng.normal(0.0, p["compliance_noise"], n)
+        self.implemented = comp_m.comply(self.implemented, self.commitment, self.hawkishness,
+                                         pressure, p["compliance_rate"], p["hawk_drag"], shock)
+        ok = comp_m.complied(self.implemented, self.commitment, p["compliance_tolerance"])
+
+        # 4. verification and trust
+        observed = rng.random((n, n)) < self.verif
+        self.verified = np.where(observed, self.implemented[None, :], self.verified)
+        t = trust_m.verification_update(self.trust, observed, ok, p["trust_gain"],
+                                        p["trust_loss"])
+        t = trust_m.rivalry_cut(t, self.rivalry, p["rivalry_trust_cut"])
+        t = trust_m.relax_toward_affinity(t, self.affinity, p["trust_relax"])
+        self.trust = trust_m.clip_trust(t)
+        self.rivalry *= 1.0 - p["rivalry_decay"]
+
+        # 5. export controls and the safety-for-compute deal
+        target = ctrl_m.control_pressure(self.capability, self.trust, self.verified, self.rivalry,
+                                         self.hawkishness, self.supply, p["threat_capability"],
+                                         p["threat_unsafe"], p["threat_rivalry"])
+        self.controls = ctrl_m.adjust_controls(self.controls, target, p["controls_tighten_rate"],
+                                               p["controls_relax_rate"])
+        if p["safety_for_compute"]:
+            self.controls, fired = ctrl_m.safety_for_compute(
+                self.controls, self.verified, self.trust, self.rivalry,
+                p["deal_safety_threshold"], p["deal_trust_threshold"], p["deal_rivalry_gate"],
+                p["deal_easing"])
+            self.deals += int(fired.sum())
+
+        # 6. compute access and capability
+        blocked = cap_m.blocked_share(self.controls, self.supply)
+        self.substitution = cap_m.substitute(self.substitution, blocked, p["substitution_speed"])
+        self.compute_access = cap_m.compute_access(blocked, self.substitution)
+        by_home = np.bincount(home, weights=self.lab_share * self.lab_safety, minlength=n)
+        spend = by_home + self.residual_share * self.implemented
+        self.capability = cap_m.grow(self.capability, self.compute_access, spend,
+                                     p["capability_growth"], p["safety_cost"])
+
+        # 7. incidents
+        units_cap = np.concatenate([lab_cap, self.residual_share * self.capability])
+        units_safe = np.concatenate([self.lab_safety, self.implemented])
+        units_open = np.concatenate([self.lab_openness, np.zeros(n)])
+        lam = inc_m.hazard(units_cap, units_safe, units_open, p["incident_rate"],
+                           p["openness_hazard"])
+        k = int(rng.poisson(lam))
+        self.incidents += k
+        self.risk_concern = inc_m.decay_concern(
+            inc_m.raise_concern(self.risk_concern, k, p["risk_salience"]),
+            self.risk_baseline, p["risk_decay"])
+
+        # 8. data collection
+        self._observe()
+        self.datacollector.collect(self)
+
+    def run(self) -> GovernanceModel:
+        """Run all remaining steps; returns self for chaining."""
+        while self.steps < self.n_steps:
+            self.step()
+        self.running = False
+        return self
+
+    # -- observables ------------------------------------------------------------------------
+
+    def _observe(self) -> None:
+        side, q = metrics.two_way_split(self.trust)
+        self.side = side
+        lab_cap = self.lab_share * self.capability[self.lab_home]
+        self.obs = {
+            "mean_trust": metrics.mean_trust(self.trust),
+            "cross_bloc_trust": metrics.cross_bloc_trust(self.trust, side),
+            "bifurcation_index": metrics.bifurcation_index(q),
+            "regime_coverage": metrics.regime_coverage(self.deepest, self.capability),
+            "global_safety": metrics.global_safety(self.capability, self.implemented),
+            "mean_controls": metrics.mean_controls(self.controls, self.supply),
+            "capability_gap": metrics.capability_gap(self.capability),
+            "incidents": float(self.incidents),
+            "lab_safety": float(lab_cap @ self.lab_safety / lab_cap.sum()) if lab_cap.size
+            else 0.0,
+            "deals": float(self.deals),
+        }
+
+    def outcome(self) -> str:
+        """cooperation / bifurcation / fragmentation for the current state (MODEL.md)."""
+        oc = self.run_config.outcome
+        a, b = metrics.leaders(self.capability)
+        return metrics.classify_outcome(
+            leaders_cosign_depth=float(self.cosign_depth[a, b]),
+            cross_trust=self.obs["cross_bloc_trust"], bif_index=self.obs["bifurcation_index"],
+            leaders_split=bool(self.side[a] != self.side[b]),
+            depth_threshold=oc.depth_threshold, cross_trust_threshold=oc.cross_trust_threshold,
+            bifurcation_threshold=oc.bifurcation_threshold)
+
+    def blocs_found(self) -> dict[str, list[str]]:
+        """The two blocs of the current spectral split, by name."""
+        names = np.array(self.country_names)
+        return {"A": list(names[~self.side]), "B": list(names[self.side])}
+
+
+def _read_observable(model: GovernanceModel, key: str) -> float:
+    """DataCollector reporter: one observable from the model's latest ``obs``."""
+    return model.obs[key]
