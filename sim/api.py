@@ -14,12 +14,14 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from sim.config import CONF_DIR, RunConfig, available_scenarios, build_run_config
+from sim.config import CONF_DIR, ROOT, RunConfig, available_scenarios, build_run_config
 from sim.errors import ConfigError
 from sim.io import sessions_table, summary_dict, timeseries_table
 from sim.model import GovernanceModel
@@ -51,15 +53,35 @@ def hydra_error_line(exc: BaseException) -> str:
         name = m.group(1) if m else "?"
         return (f"scenario={name!r}: parent scenario not found; available: "
                 f"{', '.join(available_scenarios())}")
+    yaml_err = _yaml_error(exc)
+    if yaml_err is not None:
+        mark = getattr(yaml_err, "problem_mark", None)
+        where = f"{_scenario_file(mark.name)} line {mark.line + 1}" if mark else "a config file"
+        problem = getattr(yaml_err, "problem", None) or str(yaml_err).splitlines()[0]
+        return f"malformed YAML in {where}: {problem}"
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    cause = exc.__cause__ or exc.__context__
-    extra = ""
-    if cause is not None and type(cause).__name__ in ("ScannerError", "ParserError",
-                                                      "ConstructorError", "ComposerError"):
-        mark = getattr(cause, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        extra = f": malformed YAML{where}: {getattr(cause, 'problem', cause)}"
-    return (lines[0] if lines else type(exc).__name__) + extra
+    return lines[0] if lines else type(exc).__name__
+
+
+def _yaml_error(exc: BaseException | None):
+    """The YAML parse error behind a composition error, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, yaml.YAMLError):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _scenario_file(name: str | None) -> str:
+    if not name or name.startswith("<"):
+        return "a config file"
+    path = Path(name)
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def compose_config(scenario: str | None = "baseline", overrides: Sequence[str] = ()):

@@ -10,18 +10,20 @@ the key, the value and what is allowed, exit code 2, and no run directory.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from sim.api import compose_config
 from sim.config import CONF_DIR, build_run_config
 from sim.errors import ConfigError, fail
-from sim.io import write_run
+from sim.io import atomic_write_text, write_run
 from sim.model import GovernanceModel
 
 
@@ -33,9 +35,29 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     return {"model": model, "paths": paths}
 
 
+def write_status(out_dir: Path, status: str, error: str | None = None) -> None:
+    """``status.json`` in a job directory: ok or failed (with its one-line error)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out_dir / "status.json",
+                      json.dumps({"status": status, "error": error}, indent=2) + "\n")
+
+
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def _app(cfg: DictConfig) -> None:
-    out = Path(HydraConfig.get().runtime.output_dir)
+    hc = HydraConfig.get()
+    out = Path(hc.runtime.output_dir)
+    if hc.mode == RunMode.MULTIRUN:
+        # A failing job is recorded and the sweep goes on (Hydra would stop at the first raise).
+        try:
+            run_job(cfg, out)
+            write_status(out, "ok")
+            print(f"job {hc.job.num}: done -> {out}")
+        except Exception as exc:
+            line = " ".join(str(exc).split()) if isinstance(exc, ConfigError) else \
+                f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+            write_status(out, "failed", line)
+            print(f"job {hc.job.num}: failed: {line}", file=sys.stderr)
+        return
     try:
         result = run_job(cfg, out)
     except ConfigError as exc:

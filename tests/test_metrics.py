@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+
+from sim import metrics as M
+
+
+def _blocs(intra, cross, n=4):
+    t = np.full((2 * n, 2 * n), cross)
+    t[:n, :n] = intra
+    t[n:, n:] = intra
+    np.fill_diagonal(t, 1.0)
+    return t
+
+
+def test_two_disconnected_cliques_give_index_near_one():
+    side, q = M.two_way_split(_blocs(0.8, 0.0))
+    assert side.tolist() == [False] * 4 + [True] * 4
+    assert M.bifurcation_index(q) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_uniform_trust_has_no_bifurcation():
+    _, q = M.two_way_split(_blocs(0.5, 0.5))
+    assert M.bifurcation_index(q) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_index_hand_computed_for_two_blocs_of_seven():
+    # intra 0.7, cross 0.2: k = 6*0.7 + 7*0.2 = 5.6, 2m = 78.4,
+    # Q = (58.8 - 2*49*5.6**2/78.4) / 78.4 = 0.25 -> index 0.5
+    _, q = M.two_way_split(_blocs(0.7, 0.2, n=7))
+    assert q == pytest.approx(0.25)
+    assert M.bifurcation_index(q) == pytest.approx(0.5)
+
+
+def test_cross_bloc_trust_is_the_mean_across_the_split():
+    t = _blocs(0.8, 0.2)
+    t[0, 4] = 0.6
+    side = np.array([False] * 4 + [True] * 4)
+    assert M.cross_bloc_trust(t, side) == pytest.approx((15 * 0.2 + 0.6 + 16 * 0.2) / 32)
+
+
+def test_regime_coverage_uses_the_deepest_agreement_with_two_signatories():
+    depths = np.array([0.2, 0.6, 0.9])
+    members = np.array([[1, 1, 1], [1, 1, 0], [1, 0, 0]], bool)  # the 0.9 one has one signer
+    deepest = M.deepest_agreements(depths, members)
+    cap = np.array([2.0, 1.0, 1.0])
+    assert M.regime_coverage(deepest, cap) == pytest.approx(0.75)
+    assert M.regime_coverage(M.deepest_agreements(np.zeros(0), members[:0]), cap) == 0.0
+
+
+def test_global_safety_and_gap():
+    cap = np.array([1.0, 0.5, 0.5])
+    assert M.global_safety(cap, np.array([0.2, 0.6, 0.0])) == pytest.approx(0.25)
+    assert M.capability_gap(cap) == pytest.approx(0.5)
+    assert M.leaders(np.array([0.3, 0.9, 0.5])) == (1, 2)
+
+
+def test_mean_controls_over_supplier_rows_only():
+    c = np.array([[0.0, 0.6, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    assert M.mean_controls(c, np.array([0.5, 0.0, 0.0])) == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("cosign,cross,bif,split,expected", [
+    (0.5, 0.5, 0.9, True, "cooperation"),
+    (0.5, 0.1, 0.9, True, "bifurcation"),
+    (0.1, 0.5, 0.9, False, "fragmentation"),
+    (0.1, 0.5, 0.1, True, "fragmentation"),
+])
+def test_outcome_classification(cosign, cross, bif, split, expected):
+    assert M.classify_outcome(leaders_cosign_depth=cosign, cross_trust=cross, bif_index=bif,
+                              leaders_split=split, depth_threshold=0.4,
+                              cross_trust_threshold=0.35,
+                              bifurcation_threshold=0.2) == expected

@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+
+from sim import venues as V
+
+
+def _session(**kw):
+    n, n_labs = 4, 2
+    base = dict(rule="all", decision="consensus", host=0, ambition=0.5, verification=0.0,
+                trust=np.full((n, n), 0.6), legitimacy=np.full(n, 0.8),
+                ideal=np.array([0.6, 0.3, 0.5, 0.4]), also=np.zeros(n, bool),
+                exclude=np.zeros(n, bool), lab_invite=np.zeros(n_labs, bool),
+                lab_home=np.array([0, 1]), lab_safety=np.array([0.5, 0.1]),
+                lab_propensity=np.array([1.0, 0.0]), lab_host_home=-1, cost=0.0,
+                sensitivity=50.0, sign_noise=0.01, verification_cost=0.5,
+                u_attend=np.zeros(n), u_sign=np.full(n, 0.5), u_lab_attend=np.zeros(n_labs),
+                u_lab_sign=np.full(n_labs, 0.5))
+    base.update(kw)
+    return V.hold_session(**base)
+
+
+def test_consensus_takes_the_depth_all_can_accept_and_all_sign():
+    r = _session()
+    assert r.depth == 0.3  # min ideal among attendees, below ambition 0.5
+    assert r.signed.all() and not r.excluded.any()
+
+
+def test_host_proposal_signatories_vary_with_ideal_depth():
+    r = _session(decision="host_proposal", ambition=0.45)
+    assert r.depth == 0.45  # host's ideal 0.6 capped by ambition
+    assert r.signed.tolist() == [True, False, True, False]
+
+
+def test_distrust_of_host_makes_verification_costly():
+    trust = np.full((4, 4), 0.9)
+    trust[2, 0] = 0.0  # actor 2 distrusts the host
+    r = _session(decision="host_proposal", ambition=0.45, verification=0.5, trust=trust)
+    # actor 2: 0.5 - 0.45 - 0.5 * 0.5 * 1.0 < 0 -> does not sign; actor 0 (host) signs
+    assert r.signed[0] and not r.signed[2]
+
+
+def test_like_minded_invitation_excludes_the_distrusted_who_lose_nothing_here():
+    trust = np.full((4, 4), 0.8)
+    trust[0, 3] = 0.1
+    r = _session(rule="like_minded", decision="host_proposal", trust=trust)
+    assert r.invited.tolist() == [True, True, True, False]
+    assert r.excluded.tolist() == [False, False, False, True]
+
+
+def test_bilateral_without_ambition_is_dialogue_only():
+    mask = np.array([True, True, False, False])
+    r = _session(rule=mask, decision="bargaining", ambition=0.0)
+    assert r.dialogue_only and not r.signed.any()
+    assert r.attended.tolist() == [True, True, False, False]
+
+
+def test_bilateral_bargain_is_the_lower_ideal():
+    mask = np.array([True, True, False, False])
+    ideal = np.array([0.6, 0.5, 0.0, 0.0])
+    r = _session(rule=mask, decision="bargaining", ambition=0.3, ideal=ideal)
+    assert r.depth == 0.3 and r.signed.sum() == 2
+    r = _session(rule=mask, decision="bargaining", ambition=0.9, ideal=ideal)
+    assert r.depth == 0.5
+
+
+def test_attendance_rises_with_legitimacy():
+    invited = np.ones(3, bool)
+    trust = np.full((3, 3), 0.5)
+    p = V.attendance_probability(invited, np.array([0.2, 0.5, 0.9]), trust, 1.0, 5.0)
+    assert p[0] < p[1] < p[2]
+    # hand: logistic(5 * (0.9 + 0.5 - 1.0)) = logistic(2)
+    assert np.isclose(p[2], 1 / (1 + np.exp(-2.0)))
+
+
+def test_track_two_labs_pledge_and_no_country_signs():
+    r = _session(rule="none", decision="pledge", host=-1, ambition=0.1,
+                 lab_invite=np.array([True, True]))
+    assert not r.signed.any()
+    assert r.labs_attended.tolist() == [True, False]  # propensity 1 and 0
+    assert r.labs_signed.tolist() == [True, False]
+
+
+def test_unknown_decision_rule_is_an_error():
+    with pytest.raises(ValueError):
+        V.decide_depth("vote", 0.5, np.array([0.5]), np.array([True]), 0)
