@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.errors import ConfigError
@@ -313,6 +314,47 @@ def _countries(node: dict) -> tuple[Country, ...]:
     return tuple(out)
 
 
+SYNTHETIC_RANGES = ("capability", "hawkishness", "risk_concern", "commitment")
+
+
+def _synthetic(node: dict | None) -> tuple[Country, ...]:
+    """Small states for scale studies: ``count`` countries of bloc ``nonaligned`` whose
+    attributes are drawn uniformly from the given ranges with their own ``seed`` (so the roster
+    is the same for every run seed). No chip supply; implemented = 0.8 x commitment."""
+    if not node:
+        return ()
+    key = "scenario.synthetic_states"
+    node = _mapping(key, node)
+    _only(key, node, ("count", "seed", "legitimacy", "source", *SYNTHETIC_RANGES))
+    count = _int(f"{key}.count", node.get("count"), 0)
+    if count > 5000:
+        raise ConfigError(f"{key}.count", count, "must be an integer in [0, 5000]")
+    seed = _int(f"{key}.seed", node.get("seed", 0), 0)
+    if not isinstance(node.get("source"), str) or not node["source"].strip():
+        raise ConfigError(f"{key}.source", node.get("source"), "needs its provenance")
+    ranges = {}
+    for f in SYNTHETIC_RANGES:
+        r = node.get(f)
+        if not isinstance(r, list) or len(r) != 2:
+            raise ConfigError(f"{key}.{f}", r, "must be a range [low, high]")
+        hi = INF if f == "capability" else 1.0
+        lo_v, hi_v = (_num(f"{key}.{f}", x, 0.0, hi) for x in r)
+        if lo_v > hi_v:
+            raise ConfigError(f"{key}.{f}", r, "low must not exceed high")
+        ranges[f] = (lo_v, hi_v)
+    leg = _mapping(f"{key}.legitimacy", node.get("legitimacy"))
+    legit = {t: _num(f"{key}.legitimacy.{t}", leg.get(t), 0.0, 1.0) for t in VENUE_TYPES}
+    rng = np.random.default_rng(seed)
+    draws = {f: rng.uniform(lo, hi, count) for f, (lo, hi) in ranges.items()}
+    return tuple(Country(name=f"State {i + 1:03d}", bloc="nonaligned",
+                         capability=float(draws["capability"][i]), chip_supply=0.0,
+                         hawkishness=float(draws["hawkishness"][i]),
+                         risk_concern=float(draws["risk_concern"][i]),
+                         commitment=float(draws["commitment"][i]),
+                         implemented=0.8 * float(draws["commitment"][i]), legitimacy=legit)
+                 for i in range(count))
+
+
 def _sources(key: str, node: dict, fields: tuple[str, ...]) -> None:
     """Each attribute needs a source entry, or a '*' entry covering the rest."""
     src = node.get("source")
@@ -446,9 +488,10 @@ def _params(sc: dict) -> tuple[dict[str, float], dict[str, dict]]:
 def build_scenario(sc: dict, steps: int = 60) -> Scenario:
     """Validate a plain-dict scenario (as composed by Hydra) into a :class:`Scenario`."""
     _only("scenario", sc, ("name", "description", "start", "levers", "uncertainties",
-                           "constants", "affinity", "countries", "labs", "venues", "events"))
+                           "constants", "affinity", "countries", "labs", "venues", "events",
+                           "synthetic_states"))
     start = parse_month("scenario.start", sc.get("start"))
-    countries = _countries(sc.get("countries"))
+    countries = _countries(sc.get("countries")) + _synthetic(sc.get("synthetic_states"))
     cnames = {c.name for c in countries}
     labs = _labs(sc.get("labs"), cnames)
     lnames = {lab.name for lab in labs}

@@ -9,6 +9,7 @@ is uniform, 1 when the world is two disconnected cliques.
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg
 
 from sim.mechanisms import clip
 
@@ -30,8 +31,11 @@ def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
     if two_m <= 0:
         return np.zeros(len(k), bool), 0.0
     b = w - np.outer(k, k) / two_m
-    _, vecs = np.linalg.eigh(b)
-    v = vecs[:, -1]
+    n = len(k)
+    if n <= 64:
+        v = np.linalg.eigh(b)[1][:, -1]
+    else:  # only the leading eigenvector is needed
+        v = scipy.linalg.eigh(b, subset_by_index=[n - 1, n - 1], driver="evr")[1][:, 0]
     side = v > 0
     if side[0]:
         side = ~side

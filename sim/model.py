@@ -128,6 +128,8 @@ class GovernanceModel(mesa.Model):
             Lab(self, i, lab.name, lab.home)
 
         self._calls: list[_Call] = []
+        self._venues: dict[str, dict] = {}
+        self._name_arrays = (np.array(self.country_names), np.array(self.lab_names))
         for ev in sc.events:
             if ev.month < 0:
                 self._apply_event(ev)
@@ -198,33 +200,42 @@ class GovernanceModel(mesa.Model):
             m[self.country_index[name]] = True
         return m
 
-    def _hold_session(self, venue: Venue) -> None:
-        p, n, rng = self.p, self.n, self.rng
-        host = self.country_index.get(venue.host, -1)
-        lab_host_home = -1
-        if venue.host in self.lab_index:
-            lab_host_home = int(self.lab_home[self.lab_index[venue.host]])
-        rule = venue.invite if isinstance(venue.invite, str) else self._mask(venue.invite)
+    def _venue_masks(self, venue: Venue) -> dict:
+        """Index arrays a venue's sessions need, built once (a venue's rules do not change)."""
         if venue.labs == "all":
             lab_invite = np.ones(len(self.lab_names), bool)
         elif venue.labs == "none":
             lab_invite = np.zeros(len(self.lab_names), bool)
         else:
             lab_invite = np.isin(np.array(self.lab_names), venue.labs)
+        return {
+            "host": self.country_index.get(venue.host, -1),
+            "lab_host_home": int(self.lab_home[self.lab_index[venue.host]])
+            if venue.host in self.lab_index else -1,
+            "rule": venue.invite if isinstance(venue.invite, str) else self._mask(venue.invite),
+            "also": self._mask(venue.also_invite), "exclude": self._mask(venue.exclude),
+            "lab_invite": lab_invite, "type": VENUE_TYPES.index(venue.type),
+        }
+
+    def _hold_session(self, venue: Venue) -> None:
+        p, n, rng = self.p, self.n, self.rng
+        vm = self._venues.get(venue.name)
+        if vm is None:
+            vm = self._venues[venue.name] = self._venue_masks(venue)
         pressure = comp_m.race_pressure(self.capability)
         ideal = venues.ideal_depth(self.risk_concern, self.hawkishness, pressure,
                                    p["hawk_depth_drag"])
         n_labs = len(self.lab_names)
         res = venues.hold_session(
-            rule=rule, decision=venue.decision, host=host, ambition=venue.ambition,
+            rule=vm["rule"], decision=venue.decision, host=vm["host"], ambition=venue.ambition,
             verification=venue.verification, trust=self.trust,
-            legitimacy=self.legitimacy[:, VENUE_TYPES.index(venue.type)], ideal=ideal,
-            also=self._mask(venue.also_invite), exclude=self._mask(venue.exclude),
-            lab_invite=lab_invite, lab_home=self.lab_home, lab_safety=self.lab_safety,
-            lab_propensity=self.lab_propensity, lab_host_home=lab_host_home,
-            cost=p["attend_cost"], sensitivity=p["attend_sensitivity"],
-            sign_noise=p["sign_noise"], verification_cost=p["verification_cost"],
-            u_attend=rng.random(n), u_sign=rng.random(n), u_lab_attend=rng.random(n_labs),
+            legitimacy=self.legitimacy[:, vm["type"]], ideal=ideal, also=vm["also"],
+            exclude=vm["exclude"], lab_invite=vm["lab_invite"], lab_home=self.lab_home,
+            lab_safety=self.lab_safety, lab_propensity=self.lab_propensity,
+            lab_host_home=vm["lab_host_home"], cost=p["attend_cost"],
+            sensitivity=p["attend_sensitivity"], sign_noise=p["sign_noise"],
+            verification_cost=p["verification_cost"], u_attend=rng.random(n),
+            u_sign=rng.random(n), u_lab_attend=rng.random(n_labs),
             u_lab_sign=rng.random(n_labs))
         self._apply_session(venue, res)
 
@@ -253,8 +264,7 @@ class GovernanceModel(mesa.Model):
         self.trust = trust_m.clip_trust(t)
         self.lab_pledge = np.where(res.labs_signed, np.maximum(self.lab_pledge, res.depth),
                                    self.lab_pledge)
-        names = np.array(self.country_names)
-        lab_names = np.array(self.lab_names)
+        names, lab_names = self._name_arrays
         self.sessions.append(SessionRecord(
             step=self.month + 1, month=month_label(self.start, self.month), venue=venue.name,
             label=venue.label, type=venue.type, host=venue.host, decision=venue.decision,
