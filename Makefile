@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTHON ?= $(shell for p in python3.12 python3.13 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if (3,12) <= sys.version_info[:2] < (3,14) else 1)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run test venv benchmark clean lint
+.PHONY: run test venv benchmark clean lint notebooks
 
 venv: $(STAMP)
 
@@ -33,6 +33,14 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Jupyter on notebooks/ (add --allow-root when running as root in a container).
+notebooks: $(VENV)/.notebooks-stamp
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ARGS)
+
+$(VENV)/.notebooks-stamp: pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,notebooks,dev]'
+	@touch $@
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 BLOC_COLOURS = {"west": "#1f77b4", "china": "#d62728", "nonaligned": "#7f7f7f"}
 OUTCOME_COLOURS = {"cooperation": "#2ca02c", "bifurcation": "#d62728",
@@ -45,30 +43,45 @@ def month_dates(months: pd.Series) -> pd.DatetimeIndex:
     return pd.to_datetime(months + "-15")
 
 
-def mark_sessions(ax, sessions: list, *, labels: bool) -> None:
-    """Vertical lines at venue sessions, coloured by venue type."""
-    seen = set()
+def session_numbers(sessions: list) -> dict[str, int]:
+    """A number per distinct session label, in order of first appearance (recurring: one)."""
+    out: dict[str, int] = {}
+    for s in sessions:
+        out.setdefault(s.label, len(out) + 1)
+    return out
+
+
+def mark_sessions(ax, sessions: list, *, numbers: dict[str, int] | None = None) -> None:
+    """Vertical lines at venue sessions, coloured by venue type; with ``numbers``, each line's
+    number (see :func:`session_numbers`) above the axes, staggered where sessions crowd."""
+    last_x, level = None, 0
     for s in sessions:
         x = pd.Timestamp(s.month + "-15")
-        ax.axvline(x, color=VENUE_COLOURS[s.type], lw=0.8, ls=":", alpha=0.8)
-        if labels and (s.label, s.month) not in seen:
-            seen.add((s.label, s.month))
-            ax.annotate(s.label, (x, 1.0), xycoords=("data", "axes fraction"), rotation=90,
-                        fontsize=6, va="top", ha="right", color=VENUE_COLOURS[s.type])
+        colour = VENUE_COLOURS[s.type]
+        ax.axvline(x, color=colour, lw=0.8, ls=":", alpha=0.8)
+        if numbers is not None:
+            close = last_x is not None and (x - last_x).days < 60
+            level = (level + 1) % 3 if close else 0
+            last_x = x
+            ax.annotate(str(numbers[s.label]), (x, 1.02 + 0.09 * level),
+                        xycoords=("data", "axes fraction"), fontsize=7, ha="center",
+                        va="bottom", color=colour, annotation_clip=False)
 
 
 def timeseries_figure(model, ts: pd.DataFrame) -> bytes:
     """Four panels of observables over time with venue sessions marked; PNG bytes."""
     dates = month_dates(ts["month"])
-    fig, axes = plt.subplots(len(PANELS), 1, figsize=(10, 11), sharex=True)
+    fig = Figure(figsize=(12, 11))  # no pyplot: no backend switch, safe in notebooks
+    axes = fig.subplots(len(PANELS), 1, sharex=True)
+    numbers = session_numbers(model.sessions)
     for k, (ax, (title, keys, unit)) in enumerate(zip(axes, PANELS, strict=True)):
         for key in keys:
             label, colour = SERIES[key]
             ax.plot(dates, ts[key], color=colour, lw=1.8, label=label)
         ax.set_ylim(0, 1.02)
-        ax.set_title(title, fontsize=10, loc="left")
+        ax.set_title(title, fontsize=10, loc="left", pad=34 if k == 0 else 6)
         ax.set_ylabel(unit)
-        mark_sessions(ax, model.sessions, labels=(k == 0))
+        mark_sessions(ax, model.sessions, numbers=numbers if k == 0 else None)
         ax.grid(alpha=0.3)
         if key == "capability_gap":
             ax2 = ax.twinx()
@@ -80,7 +93,7 @@ def timeseries_figure(model, ts: pd.DataFrame) -> bytes:
             ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
         else:
             ax.legend(loc="lower left", fontsize=8)
-    handles = [plt.Line2D([], [], color=c, ls=":", label=f"{t} session")
+    handles = [Line2D([], [], color=c, ls=":", label=f"{t} session")
                for t, c in VENUE_COLOURS.items()]
     axes[-1].legend(handles=axes[-1].get_legend().legend_handles + handles, fontsize=7,
                     loc="upper left", ncol=2)
@@ -89,8 +102,85 @@ def timeseries_figure(model, ts: pd.DataFrame) -> bytes:
     run = model.run_config
     fig.suptitle(f"Scenario '{run.scenario.name}', seed {run.seed}: outcome "
                  f"{model.outcome()}", fontsize=12)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.8, 0.97))
+    key = "\n".join(f"{n:>2}  {label}" for label, n in numbers.items())
+    fig.text(0.81, 0.93, "Venue sessions\n" + key, fontsize=8, va="top", family="monospace")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
     return buf.getvalue()
+
+
+def trust_network(ax, model, *, trust=None, capability=None, threshold: float = 0.5,
+                  pos: dict | None = None, labels: bool | None = None,
+                  title: str | None = None, legend: bool = True) -> dict:
+    """Draw the trust network between countries on ``ax``; returns the node positions.
+
+    Nodes are countries, coloured by bloc (``BLOC_COLOURS``), their area proportional to
+    capability relative to the most capable country in the picture. An edge joins two countries
+    whose mutual trust (T_ij + T_ji) / 2 is at least ``threshold``; its width and opacity grow
+    with that trust. The marker shows the two blocs the model finds in the drawn trust matrix
+    (spectral split, :func:`sim.metrics.two_way_split`): circles and squares.
+
+    ``trust`` and ``capability`` default to the model's current arrays; pass copies taken at an
+    earlier month to draw that moment. Pass the returned ``pos`` to a second call to keep every
+    country in the same place (e.g. start and end side by side). The default layout is a circle
+    ordered by bloc, so it does not depend on the trust drawn. ``labels`` defaults to naming
+    the countries when there are at most 30.
+    """
+    import networkx as nx
+    import numpy as np
+
+    from sim.metrics import two_way_split
+
+    t = np.asarray(model.trust if trust is None else trust, dtype=float)
+    cap = np.asarray(model.capability if capability is None else capability, dtype=float)
+    names, blocs = list(model.country_names), [str(b) for b in model.blocs]
+    n = len(names)
+    w = 0.5 * (t + t.T)
+    side, _ = two_way_split(t)
+
+    g = nx.Graph()
+    g.add_nodes_from(names)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if w[i, j] >= threshold:
+                g.add_edge(names[i], names[j], trust=float(w[i, j]))
+    if pos is None:
+        order = sorted(range(n), key=lambda k: (list(BLOC_COLOURS).index(blocs[k])
+                                                if blocs[k] in BLOC_COLOURS else 99, k))
+        pos = nx.circular_layout([names[k] for k in order])
+
+    span = max(1.0 - threshold, 1e-9)
+    edges = list(g.edges(data="trust"))
+    strength = [min(max((v - threshold) / span, 0.0), 1.0) for _, _, v in edges]
+    nx.draw_networkx_edges(g, pos, ax=ax, edgelist=[(a, b) for a, b, _ in edges],
+                           width=[0.5 + 4.0 * s for s in strength],
+                           alpha=[0.25 + 0.65 * s for s in strength] if edges else None,
+                           edge_color="#444444")
+    size = 80 + 1400 * cap / max(cap.max(), 1e-12)
+    for marker, mask in (("o", ~side), ("s", side)):
+        idx = np.flatnonzero(mask)
+        if idx.size:
+            nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=[names[k] for k in idx],
+                                   node_size=size[idx], node_shape=marker,
+                                   node_color=[BLOC_COLOURS.get(blocs[k], "#bcbd22")
+                                               for k in idx],
+                                   edgecolors="black", linewidths=0.6, alpha=0.9)
+    if labels if labels is not None else n <= 30:
+        nx.draw_networkx_labels(g, {k: (x, y - 0.13) for k, (x, y) in pos.items()},
+                                ax=ax, font_size=7)
+    ax.set_axis_off()
+    ax.margins(0.12)
+    if title:
+        ax.set_title(title, fontsize=10)
+    if legend:
+        handles = [Line2D([], [], ls="", marker="o", ms=8, color=c, label=f"bloc: {b}")
+                   for b, c in BLOC_COLOURS.items() if b in blocs]
+        handles += [Line2D([], [], ls="", marker=m, ms=8, mfc="white", mec="black",
+                               label=f"found bloc {k}") for m, k in (("o", "A"), ("s", "B"))]
+        handles += [Line2D([], [], color="#444444", lw=0.5 + 4.0 * s, alpha=0.25 + 0.65 * s,
+                               label=f"mutual trust {threshold + s * span:.2f}")
+                    for s in (0.0, 0.5, 1.0)]
+        ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                  frameon=False, ncol=3)
+    return pos
