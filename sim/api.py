@@ -25,6 +25,7 @@ from sim.config import CONF_DIR, ROOT, RunConfig, available_scenarios, build_run
 from sim.errors import ConfigError
 from sim.io import sessions_table, summary_dict, timeseries_table
 from sim.model import GovernanceModel
+from sim.scenarios import check_name, locate_error, merge_order
 
 
 @dataclass
@@ -111,13 +112,23 @@ def compose_config(scenario: str | None = "baseline", overrides: Sequence[str] =
 
 def load_config(scenario: str = "baseline", overrides: Sequence[str] = (), *,
                 seed: int | None = None, steps: int | None = None) -> RunConfig:
-    """Composed and validated run settings for a scenario plus overrides."""
-    ov = list(overrides)
+    """Composed and validated run settings for a scenario plus overrides (command-line syntax).
+
+    Errors in scenario values name the file (or override) that set them.
+    """
+    ov = [o for o in overrides if not o.startswith("scenario=")]  # the name chooses it
     if seed is not None:
         ov.append(f"seed={seed}")
     if steps is not None:
         ov.append(f"steps={steps}")
-    return build_run_config(compose_config(scenario, ov))
+    check_name(scenario)
+    merge_order(scenario)  # a missing parent is named with the file that names it
+    try:
+        return build_run_config(compose_config(scenario, ov))
+    except ConfigError as exc:
+        if exc.key.startswith("scenario.") or exc.key == "override":
+            raise locate_error(exc, scenario, ov) from exc
+        raise
 
 
 def with_seed(run: RunConfig, seed: int) -> RunConfig:

@@ -20,11 +20,12 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.api import compose_config
+from sim.api import load_config
 from sim.config import CONF_DIR, build_run_config
 from sim.errors import ConfigError, fail
 from sim.io import atomic_write_text, write_run
 from sim.model import GovernanceModel
+from sim.scenarios import scenario_of
 
 
 def run_job(cfg: DictConfig, out_dir: Path) -> dict:
@@ -47,16 +48,11 @@ def _app(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     if hc.mode == RunMode.MULTIRUN:
-        # A failing job is recorded and the sweep goes on (Hydra would stop at the first raise).
-        try:
-            run_job(cfg, out)
-            write_status(out, "ok")
-            print(f"job {hc.job.num}: done -> {out}")
-        except Exception as exc:
-            line = " ".join(str(exc).split()) if isinstance(exc, ConfigError) else \
-                f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-            write_status(out, "failed", line)
-            print(f"job {hc.job.num}: failed: {line}", file=sys.stderr)
+        # A failing job is recorded and the sweep goes on (Hydra would stop at the first raise);
+        # a job already complete in this sweep directory is skipped (resume); replicates=N.
+        from sim.sweep import sweep_job
+
+        sweep_job(cfg, out, job_num=hc.job.num, sweep_dir=Path(hc.sweep.dir))
         return
     try:
         result = run_job(cfg, out)
@@ -84,7 +80,7 @@ def _preflight(argv: list[str]) -> None:
         return  # multirun, --help, --cfg, completion...: Hydra handles these itself
     overrides = [a for a in argv if not a.lstrip("+~").startswith("hydra")]
     try:
-        build_run_config(compose_config(None, overrides))
+        load_config(scenario_of(overrides), overrides)
     except ConfigError as exc:
         fail(exc)
 

@@ -176,6 +176,7 @@ class Outcome:
     depth_threshold: float
     cross_trust_threshold: float
     bifurcation_threshold: float
+    window: int  # months over which trust and the index are averaged at the end
 
 
 @dataclass(frozen=True)
@@ -522,7 +523,7 @@ def build_scenario(sc: dict, steps: int = 60) -> Scenario:
     )
 
 
-TOP_KEYS = ("scenario", "seed", "steps", "outcome", "output")
+TOP_KEYS = ("scenario", "seed", "steps", "outcome", "output", "replicates")
 
 
 def build_run_config(cfg: DictConfig | dict) -> RunConfig:
@@ -543,10 +544,12 @@ def build_run_config(cfg: DictConfig | dict) -> RunConfig:
     if steps > MAX_STEPS:
         raise ConfigError("steps", steps, f"must be an integer in [1, {MAX_STEPS}] (months)")
     oc = _mapping("outcome", data.get("outcome"))
-    _only("outcome", oc, ("depth_threshold", "cross_trust_threshold", "bifurcation_threshold"))
+    _only("outcome", oc, ("depth_threshold", "cross_trust_threshold", "bifurcation_threshold",
+                          "window"))
     outcome = Outcome(**{k: _num(f"outcome.{k}", oc.get(k), 0.0, 1.0)
                          for k in ("depth_threshold", "cross_trust_threshold",
-                                   "bifurcation_threshold")})
+                                   "bifurcation_threshold")},
+                      window=_int("outcome.window", oc.get("window"), 1))
     scenario = build_scenario(_mapping("scenario", data.get("scenario")), steps)
     digest = hashlib.sha256(json.dumps(
         {k: data[k] for k in ("scenario", "seed", "steps", "outcome")},

@@ -73,18 +73,22 @@ def summary_dict(model) -> dict:
         "start": month_label(model.start, 0),
         "end": month_label(model.start, run.steps - 1),
         "outcome": model.outcome(),
+        "outcome_basis": model.outcome_basis(),
         "final": {k: round(float(v), 10) for k, v in model.obs.items()},
         "blocs": model.blocs_found(),
-        "leaders": [model.country_names[i] for i in _leaders(model)],
         "sessions": len(model.sessions),
         "config_hash": run.config_hash,
         "versions": package_versions(),
     }
 
 
-def _leaders(model):
-    from sim.metrics import leaders
-    return leaders(model.capability)
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _umask_mode()  # what open() would give; mkstemp alone leaves 0600
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -93,6 +97,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -105,6 +110,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -117,17 +117,38 @@ def mean_controls(controls: np.ndarray, supply: np.ndarray) -> float:
     return float(controls[rows].sum() / pairs) if pairs else 0.0
 
 
+def separate_regimes(depths: np.ndarray, members: np.ndarray, a: int, b: int) -> bool:
+    """Whether leaders a and b each sit in a regime of their own: each has signed an agreement
+    in force (two or more signatories) and neither signed the other's deepest one."""
+    valid = members.sum(axis=1) >= 2 if depths.size else np.zeros(0, bool)
+
+    def deepest_of(x: int) -> np.ndarray | None:
+        mine = valid & members[:, x]
+        if not mine.any():
+            return None
+        d = np.where(mine, depths, -1.0)
+        return members[d == d.max()]
+
+    da, db = deepest_of(a), deepest_of(b)
+    if da is None or db is None:
+        return False
+    return not da[:, b].any() and not db[:, a].any()
+
+
 def classify_outcome(*, leaders_cosign_depth: float, cross_trust: float, bif_index: float,
-                     leaders_split: bool, depth_threshold: float, cross_trust_threshold: float,
-                     bifurcation_threshold: float) -> str:
+                     leaders_split: bool, separate: bool, depth_threshold: float,
+                     cross_trust_threshold: float, bifurcation_threshold: float) -> str:
     """cooperation / bifurcation / fragmentation (MODEL.md, thresholds from config).
 
     cooperation: the two leaders co-sign an agreement in force at least ``depth_threshold`` deep
-    and cross-bloc trust is at least ``cross_trust_threshold``; bifurcation: the index is at
-    least ``bifurcation_threshold`` with the leaders on different sides; else fragmentation.
+    and cross-bloc trust is at least ``cross_trust_threshold``; bifurcation: two blocs with
+    separate regimes, i.e. the index is at least ``bifurcation_threshold``, the leaders are on
+    different sides and each leader's deepest agreement leaves the other out (``separate``);
+    else fragmentation. ``cross_trust`` and ``bif_index`` are the caller's (the model passes
+    means over the last months, so an outcome does not hinge on the last session).
     """
     if leaders_cosign_depth >= depth_threshold and cross_trust >= cross_trust_threshold:
         return "cooperation"
-    if bif_index >= bifurcation_threshold and leaders_split:
+    if bif_index >= bifurcation_threshold and leaders_split and separate:
         return "bifurcation"
     return "fragmentation"

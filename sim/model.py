@@ -120,7 +120,7 @@ class GovernanceModel(mesa.Model):
         self.deepest = self.agreement_members
         self.sessions: list[SessionRecord] = []
         self.incidents = 0
-        self.deals = 0
+        self.deal_months = np.zeros((n, n), dtype=int)  # months the deal fired, per pair
 
         for i, c in enumerate(cs):
             Country(self, i, c.name, c.bloc)
@@ -297,9 +297,14 @@ class GovernanceModel(mesa.Model):
                 + lab_m.regulation_pull(self.lab_safety, floor, p["lab_regulation_pull"]),
                 0.0, 1.0)
 
-        # 3. compliance
+        # 3. compliance (toward the deal's threshold too, where the offer stands)
+        target = self.commitment
+        if p["safety_for_compute"]:
+            open_offer = (self.rivalry < p["deal_rivalry_gate"]) & (self.verif > 0)
+            stake = (self.controls * open_offer).max(axis=0)
+            target = comp_m.deal_incentive(self.commitment, stake, p["deal_safety_threshold"])
         shock = rng.normal(0.0, p["compliance_noise"], n)
-        self.implemented = comp_m.comply(self.implemented, self.commitment, self.hawkishness,
+        self.implemented = comp_m.comply(self.implemented, target, self.hawkishness,
                                          pressure, p["compliance_rate"], p["hawk_drag"], shock)
         ok = comp_m.complied(self.implemented, self.commitment, p["compliance_tolerance"])
 
@@ -324,7 +329,7 @@ class GovernanceModel(mesa.Model):
                 self.controls, self.verified, self.trust, self.rivalry,
                 p["deal_safety_threshold"], p["deal_trust_threshold"], p["deal_rivalry_gate"],
                 p["deal_easing"])
-            self.deals += int(fired.sum())
+            self.deal_months += fired
 
         # 6. compute access and capability
         blocked = cap_m.blocked_share(self.controls, self.supply)
@@ -375,18 +380,42 @@ class GovernanceModel(mesa.Model):
             "incidents": float(self.incidents),
             "lab_safety": float(lab_cap @ self.lab_safety / lab_cap.sum()) if lab_cap.size
             else 0.0,
-            "deals": float(self.deals),
+            "deals": float(self.deal_months.sum()),
+        }
+
+    def outcome_basis(self) -> dict:
+        """What the outcome is decided on: the leaders' shared depth, whether they sit in
+        different blocs with separate regimes, and trust and the index averaged over the last
+        ``outcome.window`` months (the initial state only counts before the first month)."""
+        window = self.run_config.outcome.window
+        mv = self.datacollector.model_vars
+
+        def recent(key: str) -> float:
+            series = mv[key][1:] or mv[key]
+            return float(np.mean(series[-window:]))
+
+        a, b = metrics.leaders(self.capability)
+        return {
+            "leaders": [self.country_names[a], self.country_names[b]],
+            "leaders_cosign_depth": float(self.cosign_depth[a, b]),
+            "leaders_split": bool(self.side[a] != self.side[b]),
+            "separate_regimes": metrics.separate_regimes(self.agreement_depth,
+                                                         self.agreement_members, a, b),
+            "cross_bloc_trust_mean": recent("cross_bloc_trust"),
+            "bifurcation_index_mean": recent("bifurcation_index"),
+            "window": window,
         }
 
     def outcome(self) -> str:
         """cooperation / bifurcation / fragmentation for the current state (MODEL.md)."""
         oc = self.run_config.outcome
-        a, b = metrics.leaders(self.capability)
+        basis = self.outcome_basis()
         return metrics.classify_outcome(
-            leaders_cosign_depth=float(self.cosign_depth[a, b]),
-            cross_trust=self.obs["cross_bloc_trust"], bif_index=self.obs["bifurcation_index"],
-            leaders_split=bool(self.side[a] != self.side[b]),
-            depth_threshold=oc.depth_threshold, cross_trust_threshold=oc.cross_trust_threshold,
+            leaders_cosign_depth=basis["leaders_cosign_depth"],
+            cross_trust=basis["cross_bloc_trust_mean"],
+            bif_index=basis["bifurcation_index_mean"], leaders_split=basis["leaders_split"],
+            separate=basis["separate_regimes"], depth_threshold=oc.depth_threshold,
+            cross_trust_threshold=oc.cross_trust_threshold,
             bifurcation_threshold=oc.bifurcation_threshold)
 
     def blocs_found(self) -> dict[str, list[str]]:

@@ -26,7 +26,8 @@ def test_seed_must_be_an_integer():
 
 def test_trust_affinity_out_of_range():
     msg = err(overrides=["scenario.affinity.within=1.7"])
-    assert msg.startswith("scenario.affinity.within=1.7") and "[0.0, 1.0]" in msg
+    assert "scenario.affinity.within=1.7" in msg and "[0.0, 1.0]" in msg
+    assert "scenarios/baseline.yaml" in msg  # which scenario the override was applied to
 
 
 def test_parameter_out_of_declared_range_names_the_range():
@@ -43,7 +44,7 @@ def test_unknown_scenario_lists_the_available_ones():
 
 def test_lab_home_must_be_in_roster():
     msg = err(overrides=["scenario.labs.OpenAI.home=Atlantis"])
-    assert msg.startswith("scenario.labs.OpenAI.home='Atlantis'") and "roster" in msg
+    assert "scenario.labs.OpenAI.home='Atlantis'" in msg and "roster" in msg
 
 
 def test_venue_inviting_unknown_actor():

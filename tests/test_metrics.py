@@ -59,14 +59,26 @@ def test_mean_controls_over_supplier_rows_only():
     assert M.mean_controls(c, np.array([0.5, 0.0, 0.0])) == pytest.approx(0.3)
 
 
-@pytest.mark.parametrize("cosign,cross,bif,split,expected", [
-    (0.5, 0.5, 0.9, True, "cooperation"),
-    (0.5, 0.1, 0.9, True, "bifurcation"),
-    (0.1, 0.5, 0.9, False, "fragmentation"),
-    (0.1, 0.5, 0.1, True, "fragmentation"),
+@pytest.mark.parametrize("cosign,cross,bif,split,separate,expected", [
+    (0.5, 0.5, 0.9, True, False, "cooperation"),
+    (0.5, 0.1, 0.9, True, True, "bifurcation"),
+    (0.5, 0.1, 0.9, True, False, "fragmentation"),  # split trust, but one shared regime
+    (0.1, 0.5, 0.9, False, True, "fragmentation"),
+    (0.1, 0.5, 0.1, True, True, "fragmentation"),
 ])
-def test_outcome_classification(cosign, cross, bif, split, expected):
+def test_outcome_classification(cosign, cross, bif, split, separate, expected):
     assert M.classify_outcome(leaders_cosign_depth=cosign, cross_trust=cross, bif_index=bif,
-                              leaders_split=split, depth_threshold=0.4,
+                              leaders_split=split, separate=separate, depth_threshold=0.4,
                               cross_trust_threshold=0.35,
                               bifurcation_threshold=0.2) == expected
+
+
+def test_separate_regimes_need_each_leader_outside_the_others_deepest():
+    depths = np.array([0.2, 0.5, 0.4])
+    members = np.array([[1, 1, 1, 0],   # shallow, shared by leaders 0 and 1
+                        [1, 0, 1, 0],   # leader 0's deepest, without 1
+                        [0, 1, 0, 1]], bool)  # leader 1's deepest, without 0
+    assert M.separate_regimes(depths, members, 0, 1)
+    members[2, 0] = True  # leader 0 joins leader 1's deepest text
+    assert not M.separate_regimes(depths, members, 0, 1)
+    assert not M.separate_regimes(np.zeros(0), np.zeros((0, 4), bool), 0, 1)  # no regimes

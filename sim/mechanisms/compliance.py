@@ -45,3 +45,11 @@ def comply(implemented: np.ndarray, commitment: np.ndarray, hawkishness: np.ndar
 def complied(implemented: np.ndarray, commitment: np.ndarray, tolerance: float) -> np.ndarray:
     """What an observer reads as compliance: implemented >= tolerance * commitment."""
     return implemented >= tolerance * commitment
+
+
+def deal_incentive(commitment: np.ndarray, stake: np.ndarray, threshold: float) -> np.ndarray:
+    """Implementation target under a safety-for-compute offer (002: safety and access as
+    complements): a target with ``stake`` in [0, 1] (the strictest controls it faces from a
+    supplier that would ease them: rivalry below the gate and a verification channel open)
+    aims a share ``stake`` of the way from its commitment up to the deal's safety threshold."""
+    return commitment + stake * np.maximum(threshold - commitment, 0.0)

@@ -31,3 +31,9 @@ def test_comply_stays_in_unit_interval_under_large_shocks():
 def test_compliance_reading_uses_tolerance():
     ok = C.complied(np.array([0.4, 0.3]), np.array([0.5, 0.5]), 0.8)
     assert ok.tolist() == [True, False]
+
+
+def test_deal_incentive_aims_at_the_threshold_in_proportion_to_stake():
+    out = C.deal_incentive(np.array([0.2, 0.2, 0.7]), np.array([0.0, 0.5, 1.0]), 0.6)
+    # no stake: the commitment; half stake: halfway to 0.6; above the threshold: unchanged
+    np.testing.assert_allclose(out, [0.2, 0.4, 0.7])
