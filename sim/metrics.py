@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+from scipy.linalg import lapack
 
 from sim.mechanisms import clip
 
@@ -32,9 +33,9 @@ def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
         return np.zeros(len(k), bool), 0.0
     b = w - np.outer(k, k) / two_m
     n = len(k)
-    if n <= 64:
-        v = np.linalg.eigh(b)[1][:, -1]
-    else:  # only the leading eigenvector is needed
+    if n <= 64:  # only the leading eigenvector; LAPACK directly (b.T is b, Fortran-ordered)
+        v = lapack.dsyevr(b.T, compute_v=1, range="I", il=n, iu=n)[1][:, 0]
+    else:
         v = scipy.linalg.eigh(b, subset_by_index=[n - 1, n - 1], driver="evr")[1][:, 0]
     side = v > 0
     if side[0]:
@@ -63,8 +64,9 @@ def cross_bloc_trust(trust: np.ndarray, side: np.ndarray) -> float:
 
 
 def mean_trust(trust: np.ndarray) -> float:
+    """Mean off-diagonal trust (the diagonal, self-trust, is 1 by construction)."""
     n = trust.shape[0]
-    return float((trust.sum() - np.trace(trust)) / (n * (n - 1)))
+    return float((trust.sum() - n) / (n * (n - 1)))
 
 
 def deepest_agreements(depths: np.ndarray, members: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.race.game import race_payoff_dict
+from sim.race.game import race_payoff_entries
 
 
 def effective_speedup(s: float, gap: np.ndarray) -> np.ndarray:
@@ -30,10 +30,8 @@ def effective_speedup(s: float, gap: np.ndarray) -> np.ndarray:
 def expected_payoffs(x: float, b: float, c: float, B: float, W: float, s: np.ndarray,
                      p_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Expected race payoffs of AS and AU against a population with safe share x."""
-    pay = race_payoff_dict(b, c, B, W, s, p_r)
-    p_as = x * pay["AS_AS"] + (1.0 - x) * pay["AS_AU"]
-    p_au = x * pay["AU_AS"] + (1.0 - x) * pay["AU_AU"]
-    return p_as, p_au
+    as_as, as_au, au_as, au_au = race_payoff_entries(b, c, B, W, s, p_r)
+    return x * as_as + (1.0 - x) * as_au, x * au_as + (1.0 - x) * au_au
 
 
 def fermi(z: np.ndarray) -> np.ndarray:

@@ -1,0 +1,380 @@
+"""Back-test (sim/backtest.py): scoring by hand, the schema reader, the history run, no leak of
+endorsement data into the model, the command line and a tiny calibration."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from omegaconf import OmegaConf
+
+from sim import backtest as bt
+from sim.api import compose_config, load_config
+from sim.config import build_scenario
+from sim.errors import ConfigError
+from sim.model import GovernanceModel
+
+SYNTHETIC = """
+schema: 1
+outcomes:
+  - id: talk_only
+    date: 2024-02-10
+    venue_type: bilateral
+    host: Switzerland (location only)
+    instrument: null
+    present: [United States, China]
+    endorsed: []
+    not_endorsed: []
+  - id: un_resolution
+    date: 2023-09-12
+    venue_type: un
+    host: Brazil
+    instrument: a resolution
+    present: all UN members
+    endorsed: all UN members
+    not_endorsed: []
+  - id: club_statement
+    date: 2023-12-01
+    venue_type: summit
+    host: Korea and United Kingdom
+    instrument: a statement
+    present: [United States, China, United Kingdom, France, Narnia]
+    endorsed: [United States, United Kingdom, France]
+    not_endorsed: [China]
+    labs_present: [OpenAI, Acme AI]
+  - id: lab_pledge
+    date: 2024-02-20
+    venue_type: summit
+    host: Korea
+    instrument: company pledges
+    present: labs invited to the summit
+    endorsed: [OpenAI, Anthropic, Alibaba]
+    not_endorsed: [Baidu, Acme AI]
+export_controls:
+  - id: controls_x
+    date: 2023-10-17
+    imposed_by: United States
+    targets: [China, Narnia]
+    measure: chips
+    direction: tighten
+  - id: tariffs_x
+    date: 2024-01-05
+    imposed_by: United States
+    targets: China
+    direction: rivalry
+context:
+  - id: concern_x
+    date: 2023-11-01
+    actor: United Kingdom
+    variable: risk_concern
+    direction: up
+    note: a new policy line
+"""
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("events") / "events.yaml"
+    path.write_text(SYNTHETIC)
+    return path
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_config("baseline")
+
+
+@pytest.fixture(scope="module")
+def roster(baseline) -> bt.Roster:
+    return bt.Roster.of(baseline.scenario)
+
+
+# -- scoring by hand --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("predicted", "actual", "expected"), [
+    ({"a", "b"}, {"b", "c"}, 0.5),            # 2*1 / (2 + 2)
+    ({"a", "b", "c"}, {"a", "b"}, 0.8),       # 2*2 / (3 + 2)
+    ({"a"}, {"a"}, 1.0),
+    (set(), set(), 1.0),                      # no text, nobody signs: right
+    ({"a"}, set(), 0.0),                      # someone signs a text that does not exist
+    (set(), {"a", "b"}, 0.0),                 # nobody signs a real text
+    ({"a", "x", "y", "z"}, {"a", "b"}, 2 / 6),
+])
+def test_f1_matches_hand_computation(predicted, actual, expected):
+    assert bt.f1(frozenset(predicted), frozenset(actual)) == pytest.approx(expected)
+
+
+def test_key_actor_hits_compare_yes_and_no():
+    hits = bt.key_actor_hits({"US", "UK"}, {"US", "CN"}, ["US", "CN", "UK", "EU"])
+    assert hits == {"US": True, "CN": False, "UK": False, "EU": True}
+
+
+def test_objective_means_outcomes_first_and_counts_key_errors():
+    scores = [bt.Score("a", 0, 1.0, {"US": True, "CN": False}, frozenset()),
+              bt.Score("a", 1, 0.5, {"US": True, "CN": True}, frozenset()),
+              bt.Score("b", 0, 0.0, {}, frozenset()),
+              bt.Score("b", 1, 0.5, {}, frozenset())]
+    mean_f1, err, obj = bt.objective(scores, penalty=2.0)
+    assert mean_f1 == pytest.approx((0.75 + 0.25) / 2)
+    assert err == pytest.approx(1 / 4)
+    assert obj == pytest.approx(0.5 - 2.0 * 0.25)
+
+
+# -- names and the schema reader --------------------------------------------------------------
+
+
+def test_names_map_to_the_roster(roster):
+    assert bt.roster_name("Alibaba", roster) == "Alibaba (Qwen)"
+    assert bt.roster_name("01.AI", roster) == "01.AI (Yi)"
+    assert bt.roster_name("korea", roster) == "Korea"
+    assert bt.roster_name("France", roster) is None
+    assert bt.host_actor("Korea and United Kingdom", roster) == "Korea"
+    assert bt.host_actor("United Kingdom", roster) == "United Kingdom"
+    assert bt.host_actor("Switzerland (location only)", roster) == ""
+    assert bt.host_actor("private mediator (Geneva)", roster) == ""
+
+
+def test_reader_plans_sessions_from_the_schema(synthetic, roster, baseline):
+    ev = bt.read_events(synthetic)
+    assert [o.id for o in ev.outcomes] == ["un_resolution", "club_statement", "talk_only",
+                                           "lab_pledge"]  # by date, file order within a month
+    plans = {o.id: bt.plan_session(o, roster, baseline.scenario.start) for o in ev.outcomes}
+    assert plans["un_resolution"].invite == "all"
+    assert plans["un_resolution"].host == "Brazil"
+    club = plans["club_statement"]
+    assert club.invite == ("United States", "China", "United Kingdom")
+    assert club.host == "Korea" and club.labs == ("OpenAI",) and club.month == 5
+    lab = plans["lab_pledge"]
+    assert lab.template == bt.LAB_PLEDGE and lab.invite == ()
+    assert set(lab.labs) == {"OpenAI", "Anthropic", "Alibaba (Qwen)", "Baidu"}
+    assert plans["talk_only"].host == "" and not plans["talk_only"].has_instrument
+    truths = {o.id: bt.truth(o, roster) for o in ev.outcomes}
+    assert truths["un_resolution"] == frozenset(roster.countries)
+    assert truths["club_statement"] == {"United States", "United Kingdom"}
+    assert truths["lab_pledge"] == {"OpenAI", "Anthropic", "Alibaba (Qwen)"}
+
+
+def test_shocks_become_signed_events_of_baseline_size(synthetic, roster, baseline):
+    ev = bt.read_events(synthetic)
+    size = bt.shock_magnitudes(baseline.scenario.events)
+    controls = [abs(e.delta) for e in baseline.scenario.events if e.kind == "controls"]
+    assert size["controls"] == pytest.approx(statistics.median(controls))
+    attitudes = [abs(e.delta) for e in baseline.scenario.events
+                 if e.kind in ("risk_concern", "hawkishness", "legitimacy")]
+    assert size["risk_concern"] == pytest.approx(statistics.median(attitudes))
+    events = {e.id: e for e in bt.file_events(ev.shocks, roster, baseline.scenario.start, size)}
+    assert events["controls_x"].targets == ("China",)  # Narnia ignored
+    assert events["controls_x"].delta == pytest.approx(size["controls"])
+    assert size["controls"] > 0
+    assert events["tariffs_x"].kind == "rivalry" and events["tariffs_x"].month == 6
+    assert events["concern_x"].kind == "risk_concern" and events["concern_x"].delta > 0
+
+
+def test_a_file_event_supersedes_the_scenarios_own(baseline, roster):
+    own = baseline.scenario.events
+    ev = bt.EventsFile(Path("x"), (), (
+        bt.RealShock("us_tariffs_2024", (2024, 5), "rivalry", "United States", ("China",), 1.0,
+                     None),
+        bt.RealShock("gaigi_renamed", (2023, 10), "legitimacy", "China", (), 1.0, "un")))
+    given = bt.file_events(ev.shocks, roster, baseline.scenario.start,
+                           bt.shock_magnitudes(own))
+    merged = bt.merge_events(own, given)
+    assert [e.id for e in merged].count("us_tariffs_2024") == 1
+    assert "china_gaigi_2023" not in {e.id for e in merged}  # same kind, actor and month
+    assert len(merged) == len(own)
+
+
+@pytest.mark.parametrize(("edit", "needle"), [
+    (lambda d: d["outcomes"][0].pop("present"), "present"),
+    (lambda d: d["outcomes"][1].update(venue_type="conclave"), "venue_type"),
+    (lambda d: d["outcomes"][1].update(date="2023-13"), "date"),
+    (lambda d: d["export_controls"][0].update(direction="sideways"), "direction"),
+    (lambda d: d["outcomes"][2].update(id="un_resolution"), "un_resolution"),
+    (lambda d: d["outcomes"][2].update(endorsed="everyone"), "endorsed"),
+])
+def test_reader_rejects_bad_files(tmp_path, edit, needle):
+    data = yaml.safe_load(SYNTHETIC)
+    edit(data)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError, match=needle):
+        bt.read_events(path)
+
+
+# -- the history run ---------------------------------------------------------------------------
+
+
+def test_history_run_holds_one_session_per_outcome_at_its_month(synthetic, baseline):
+    ev = bt.read_events(synthetic)
+    run, plans = bt.history_run(baseline, ev)
+    assert run.steps == 30  # July 2023 - December 2025
+    model = GovernanceModel(run).run()
+    got = [(s.venue, s.month) for s in model.sessions]
+    assert got == [(o.id, f"{o.ym[0]}-{o.ym[1]:02d}") for o in ev.outcomes]
+    by_id = {s.venue: s for s in model.sessions}
+    assert by_id["lab_pledge"].decision == "pledge"
+    assert set(by_id["lab_pledge"].labs_signed) <= set(plans[-1].labs)
+    assert by_id["talk_only"].signatories == () and by_id["talk_only"].dialogue_only
+
+
+def test_real_file_replays_its_ten_outcomes():
+    run, ev, plans = bt.load_history("history")
+    assert len(ev.outcomes) == 10
+    model = GovernanceModel(run).run()
+    assert [s.venue for s in model.sessions] == [o.id for o in ev.outcomes]
+    assert [s.month for s in model.sessions] == [f"{o.ym[0]}-{o.ym[1]:02d}" for o in ev.outcomes]
+    assert run.steps >= 30
+
+
+def _shuffled(ev: bt.EventsFile, rng: random.Random, roster: bt.Roster) -> bt.EventsFile:
+    """The same file with every outcome's endorsers redrawn from those at the table."""
+    out = []
+    for o in ev.outcomes:
+        if o.endorsed == bt.ALL_UN:
+            pool = list(roster.countries)
+        else:
+            pool = sorted(set(bt.at_table(o)))
+        endorsed = tuple(x for x in pool if rng.random() < 0.5)
+        rest = tuple(x for x in pool if x not in endorsed)
+        if o.endorsed == bt.ALL_UN:
+            rest = ()
+        out.append(bt.RealOutcome(o.id, o.ym, o.venue_type, o.host, o.has_instrument,
+                                  o.present, endorsed or pool[:1], rest, o.labs_present))
+    return bt.EventsFile(ev.path, tuple(out), ev.shocks)
+
+
+def test_no_endorsement_data_reaches_the_model():
+    run0 = load_config("history")
+    ev = bt.read_events(bt.DEFAULT_EVENTS)
+    roster = bt.Roster.of(run0.scenario)
+    shuffled = _shuffled(ev, random.Random(7), roster)
+    a, _ = bt.history_run(run0, ev)
+    b, plans_b = bt.history_run(run0, shuffled)
+    assert a.scenario.venues == b.scenario.venues and a.scenario.events == b.scenario.events
+    goals_a = bt.targets(ev, plans_b, roster)
+    goals_b = bt.targets(shuffled, plans_b, roster)
+    assert [g.truth for g in goals_a] != [g.truth for g in goals_b]
+    for seed in (0, 1):
+        assert bt.simulate(a, seed) == bt.simulate(b, seed)
+
+
+# -- command line ------------------------------------------------------------------------------
+
+
+def test_json_report_keys(synthetic, tmp_path, capsys):
+    bt.main(["--events", str(synthetic), "--seeds", "2", "--json", "--out", str(tmp_path)])
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) >= {"per_outcome", "mean_f1"}
+    assert [r["id"] for r in report["per_outcome"]] == ["un_resolution", "club_statement",
+                                                       "talk_only", "lab_pledge"]
+    for r in report["per_outcome"]:
+        assert {"id", "f1", "key_actors_correct"} <= set(r) and 0 <= r["f1"] <= 1
+    assert report["per_outcome"][3]["key_actors_correct"] == {}  # lab pledge
+    assert set(report["per_outcome"][1]["key_actors_correct"]) == set(bt.KEY_ACTORS)
+    assert report["mean_f1"] == pytest.approx(sum(r["f1"] for r in report["per_outcome"]) / 4)
+    assert (tmp_path / "backtest.csv").is_file() and (tmp_path / "backtest.png").is_file()
+
+
+def test_missing_field_exits_2_with_one_line(tmp_path):
+    data = yaml.safe_load(SYNTHETIC)
+    del data["outcomes"][2]["not_endorsed"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    proc = subprocess.run([sys.executable, "-m", "sim.backtest", "--events", str(bad),
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "not_endorsed" in lines[0] and "club_statement" in lines[0]
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--seeds", "-3"], "-3"),
+    (["--seeds", "two"], "two"),
+    (["--events", "/nonexistent/events.yaml"], "not found"),
+])
+def test_bad_arguments_exit_2(argv, needle, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        bt.main([*argv, "--out", str(tmp_path)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and needle in err and "\n" not in err
+
+
+# -- the history scenario and calibration ------------------------------------------------------
+
+
+def test_history_scenario_is_silent_on_its_own_and_has_templates():
+    run = load_config("history")
+    assert all(not v.months for v in run.scenario.venues)
+    assert GovernanceModel(run).run().sessions == []
+    names = {v.name for v in run.scenario.venues}
+    assert {bt.TEMPLATE_PREFIX + k for k in bt.VENUE_RULES} <= names
+
+
+def test_history_calibrated_values_carry_provenance():
+    run = load_config("history")
+    base = load_config("baseline")
+    changed = [n for n in bt.FREE_PARAMS if run.scenario.params[n] != base.scenario.params[n]]
+    for name in changed:
+        assert run.scenario.provenance[name]["source"].startswith("calibrated: aigov-backtest")
+    templates = [v for v in run.scenario.venues if v.name.startswith(bt.TEMPLATE_PREFIX)]
+    assert templates
+
+
+def test_tiny_calibration_improves_and_writes_a_valid_block(synthetic, baseline, tmp_path):
+    ev = bt.read_events(synthetic)
+    cal = bt.calibrate(baseline, ev, range(2), maxiter=1, popsize=1)
+    assert cal.fit[2] >= cal.prior_fit[2]
+    for f, v in zip(cal.free, cal.values, strict=True):
+        assert f.lo <= v <= f.hi
+    assert {f.template for f in cal.free if f.template} == {"un", "summit", bt.LAB_PLEDGE}
+    target = tmp_path / "history.yaml"
+    target.write_text("# header kept\ndefaults:\n  - baseline\n  - _self_\nname: history\n")
+    block = bt.render_block(baseline, bt.templates(baseline.scenario), cal, "2026-11-22")
+    bt.write_block(target, block)
+    bt.write_block(target, block)  # rewriting replaces the block, it does not append
+    text = target.read_text()
+    assert text.startswith("# header kept") and text.count(bt.BLOCK_BEGIN) == 1
+    data = yaml.safe_load(text)
+    for name, node in {**data["uncertainties"], **data.get("constants", {})}.items():
+        assert node["source"].startswith("calibrated: aigov-backtest --calibrate, mean F1 ")
+        assert "over 2 seeds, 2026-11-22" in node["source"]
+        assert node["value"] == pytest.approx(cal.values[[f.name for f in cal.free].index(name)])
+    composed = OmegaConf.to_container(compose_config("baseline"), resolve=True)["scenario"]
+    own = {k: v for k, v in data.items() if k != "defaults"}
+    merged = OmegaConf.to_container(OmegaConf.merge(composed, own))
+    sc = build_scenario(merged)
+    assert bt.templates(sc)["summit"][0] == pytest.approx(
+        cal.values[[f.name for f in cal.free].index("history_summit.ambition")])
+
+
+def test_templates_fall_back_to_median_of_same_rule(baseline):
+    tmpl = bt.templates(baseline.scenario)
+    summits = [v.ambition for v in baseline.scenario.venues
+               if v.decision == "host_proposal" and v.ambition > 0]
+    assert tmpl["summit"][0] == pytest.approx(statistics.median(summits))
+    assert tmpl["treaty"] == tmpl["summit"]  # same decision rule, no venue of its own
+    with pytest.raises(ConfigError):
+        bt.templates(dataclasses.replace(baseline.scenario, venues=()))
+
+
+def test_calibrate_command_writes_the_history_file_it_is_given(synthetic, tmp_path, capsys):
+    history = tmp_path / "history.yaml"
+    bt.main(["--calibrate", "--events", str(synthetic), "--seeds", "1", "--maxiter", "1",
+             "--popsize", "1", "--workers", "1", "--history", str(history), "--out",
+             str(tmp_path), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["seeds"] == 1 and len(report["per_outcome"]) == 4
+    data = yaml.safe_load(history.read_text())
+    assert data["constants"]["attend_cost"]["source"].startswith("calibrated: ")
+    assert data["venues"]["history_summit"]["source"].startswith("calibrated: ")
+    assert data["venues"]["history_treaty"]["source"].startswith("prior: ")  # not in the file
