@@ -31,7 +31,7 @@ def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
     two_m = k.sum()
     if two_m <= 0:
         return np.zeros(len(k), bool), 0.0
-    b = w - np.outer(k, k) / two_m
+    b = w - np.outer(k, k / two_m)
     n = len(k)
     if n <= 64:  # only the leading eigenvector; LAPACK directly (b.T is b, Fortran-ordered)
         v = lapack.dsyevr(b.T, compute_v=1, range="I", il=n, iu=n)[1][:, 0]
@@ -42,8 +42,8 @@ def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
         side = ~side
     if side.all() or not side.any():
         return np.zeros(len(k), bool), 0.0
-    s = np.where(side, 1.0, -1.0)
-    q = float(s @ b @ s) / (2.0 * two_m)
+    s = 2.0 * side - 1.0
+    q = float(s @ (b @ s)) / (2.0 * two_m)
     return side, max(q, 0.0)
 
 
