@@ -6,6 +6,7 @@ stderr and exit code 2: no traceback, nothing half-written.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import NoReturn
 
@@ -25,3 +26,26 @@ def fail(message: str | BaseException) -> NoReturn:
     text = " ".join(str(message).split())
     print(f"error: {text}", file=sys.stderr)
     raise SystemExit(EXIT_BAD_INPUT)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse for the plain front doors: a usage error is one `error: ...` line, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message)
+
+
+def int_at_least(lo: int):
+    """An argparse ``type`` accepting integers >= ``lo``, with a one-line reason otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < lo:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {lo}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {lo}"
+    return parse

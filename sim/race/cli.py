@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.errors import ConfigError, fail
+from sim.errors import ConfigError, OneLineParser, fail
 from sim.race import game
 from sim.race.evolution import finite_mutation_share, stationary_share_au
 
@@ -92,15 +92,8 @@ class Settings:
     grid: int
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    """argparse whose usage errors are one `error: ...` line and exit code 2."""
-
-    def error(self, message: str):
-        fail(message)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _OneLineParser(
+    parser = OneLineParser(
         prog="aigov-race",
         description="DSAIR AI-race game (Han, Pereira, Santos, Lenaerts, JAIR 69, 2020): race "
         "payoffs, the welfare and risk-dominance thresholds in p_r, the stationary share of "
