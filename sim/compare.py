@@ -21,7 +21,8 @@ Besides the model's observables, seven quantities are read from the model's stat
 (NaN when a country they need is not in the roster): ``us_china_controls`` (controls[US,
 China]), ``china_implemented`` (implemented[China]), ``china_verified_by_us`` (China's safety
 as the US last verified it), ``us_china_trust`` (trust[US, China]), ``us_china_deals`` (months
-in which the safety-for-compute deal eased US controls on China), ``uk_china_trust`` (mean of
+in which the safety-for-compute deal eased US controls on China, the model's own per-pair count
+``model.deal_months[US, China]``), ``uk_china_trust`` (mean of
 both directions) and ``open_lab_safety`` (capability-weighted safety investment of the labs
 with openness >= 0.5).
 """
@@ -50,7 +51,6 @@ from sim.api import with_seed
 from sim.config import MAX_STEPS, RunConfig, month_label
 from sim.errors import ConfigError, fail
 from sim.io import atomic_write_bytes, atomic_write_text, package_versions
-from sim.mechanisms import controls as ctrl_m
 from sim.metrics import OBSERVABLES
 from sim.model import GovernanceModel
 from sim.plots import OUTCOME_COLOURS, OUTCOMES, SERIES
@@ -71,22 +71,6 @@ CHUNK = 10  # seeds per task: few enough tasks to keep the progress line moving
 # running
 
 
-def deal_fired(model: GovernanceModel, i: int, j: int) -> bool:
-    """Whether this month's safety-for-compute deal eased supplier i's controls on target j.
-
-    The deal's own test (:func:`sim.mechanisms.controls.safety_for_compute`) applied to the
-    end-of-month state, which is the state the deal saw: what it reads (verified safety, trust,
-    rivalry, controls > 0) does not change after it in the month (for easing < 1).
-    """
-    p = model.p
-    if not p["safety_for_compute"]:
-        return False
-    _, fired = ctrl_m.safety_for_compute(
-        model.controls, model.verified, model.trust, model.rivalry, p["deal_safety_threshold"],
-        p["deal_trust_threshold"], p["deal_rivalry_gate"], p["deal_easing"])
-    return bool(fired[i, j])
-
-
 def open_lab_safety(model: GovernanceModel) -> float:
     """Capability-weighted safety investment of the open-weights labs (openness >= 0.5)."""
     cap = model.lab_share * model.capability[model.lab_home]
@@ -96,7 +80,7 @@ def open_lab_safety(model: GovernanceModel) -> float:
     return float(cap[mask] @ model.lab_safety[mask] / cap[mask].sum())
 
 
-def state_row(model: GovernanceModel, deals: int) -> list[float]:
+def state_row(model: GovernanceModel) -> list[float]:
     """Observables and probes of the current month, in :data:`COLUMNS` order."""
     idx = model.country_index
     i, j, uk = idx.get(SUPPLIER), idx.get(TARGET), idx.get("United Kingdom")
@@ -104,7 +88,7 @@ def state_row(model: GovernanceModel, deals: int) -> list[float]:
         us_china = [math.nan] * 5
     else:
         us_china = [model.controls[i, j], model.implemented[j], model.verified[i, j],
-                    model.trust[i, j], deals]
+                    model.trust[i, j], model.deal_months[i, j]]
     uk_china = math.nan if uk is None or j is None else 0.5 * (model.trust[uk, j]
                                                                 + model.trust[j, uk])
     probes = [*us_china, uk_china, open_lab_safety(model)]
@@ -114,14 +98,10 @@ def state_row(model: GovernanceModel, deals: int) -> list[float]:
 def simulate(run: RunConfig, seed: int) -> tuple[np.ndarray, str]:
     """One run: (array [steps + 1, len(COLUMNS)], step 0 = initial state; outcome)."""
     model = GovernanceModel(with_seed(run, seed))
-    i, j = model.country_index.get(SUPPLIER), model.country_index.get(TARGET)
-    deals = 0
-    rows = [state_row(model, deals)]
+    rows = [state_row(model)]
     while model.steps < model.n_steps:
         model.step()
-        if i is not None and j is not None:
-            deals += deal_fired(model, i, j)
-        rows.append(state_row(model, deals))
+        rows.append(state_row(model))
     return np.asarray(rows, dtype=float), model.outcome()
 
 
@@ -392,10 +372,10 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
         ax.bar(x + (k - 1) * width, sub["share"], width, yerr=err, capsize=3,
                color=OUTCOME_COLOURS[oc], label=oc)
     ax.set_xticks(x, [f"{n}\n(reference)" if n == reference else n for n in names])
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.25)  # headroom for the legend above the bars
     ax.set_ylabel(f"share of {n_seeds} seeds")
-    ax.set_title("Outcome at the end of the run (bars: 95% Wilson interval)", loc="left",
-                 fontsize=10)
+    ax.set_title("Outcome of each run (classified on its last 12 months; bars: 95% Wilson "
+                 "interval)", loc="left", fontsize=10)
     ax.legend(loc="upper right", fontsize=8, ncol=3)
     ax.grid(axis="y", alpha=0.3)
 
