@@ -17,6 +17,10 @@ Rules, one per schema field, with no case for any particular event:
   verification of the venue type's template, the venue ``history_<venue_type>`` of the scenario
   (``history_lab_pledge`` for lab pledges); a scenario without templates (baseline) gets the
   median ambition and verification of its own venues with the same decision rule.
+- ``asks`` (optional, this project's extension of the schema: what the text requires of its
+  signatories, ``none | reporting | testing``, known before the meeting) -> the verification of
+  the level, the venue ``history_asks_<level>`` of the scenario (:data:`ASKS_BOUNDS`; a scenario
+  without it gets the lower end of the level's range). Absent: the venue type's verification.
 - ``present`` -> the invitees ("all UN members": every country of the roster); ``host`` -> the
   first name in it that is a roster actor, else no host.
 - ``export_controls`` / ``context`` -> shocks with signed deltas whose size is the median size
@@ -53,7 +57,7 @@ from sim.config import (
     month_index,
     parse_month,
 )
-from sim.errors import ConfigError, fail
+from sim.errors import ConfigError, OneLineParser, fail, int_at_least
 
 DEFAULT_EVENTS = ROOT / "data" / "governance_events_2023_2024.yaml"
 HISTORY_YAML = SCENARIO_DIR / "history.yaml"
@@ -63,6 +67,15 @@ ALL_UN = "all UN members"
 RUN_UNTIL = (2025, 12)  # the history run covers at least July 2023 - December 2025
 LAB_PLEDGE = "lab_pledge"
 TEMPLATE_PREFIX = "history_"
+# The optional outcome field `asks` (this project's extension of the schema): what a text requires
+# of its signatories, an input known before the meeting. Each level's verification strength is a
+# declared, calibrated value (the venue history_asks_<level> of the scenario) within its range;
+# the ranges are ordered so that a text asking more is never read as less verifiable. A scenario
+# without the venue (baseline) gets the lower end of the range.
+ASKS_LEVELS = ("none", "reporting", "testing")
+ASKS_BOUNDS: dict[str, tuple[float, float]] = {"none": (0.0, 0.1), "reporting": (0.1, 0.5),
+                                               "testing": (0.5, 1.0)}
+ASKS_PREFIX = "asks_"  # template keys asks_<level>: (ambition 0, verification)
 
 # schema venue_type -> (model venue type, decision rule); MODEL.md's venue table. A treaty is an
 # intergovernmental text each state signs or not, negotiated in a multilateral body.
@@ -104,6 +117,7 @@ class RealOutcome:
     endorsed: tuple[str, ...] | str  # a list or ALL_UN
     not_endorsed: tuple[str, ...]
     labs_present: tuple[str, ...]
+    asks: str | None = None  # optional: none | reporting | testing (None: the venue type's)
 
 
 @dataclass(frozen=True)
@@ -169,6 +183,9 @@ def _outcome(where: str, e: dict) -> RealOutcome:
     host = e["host"]
     if host is not None and not isinstance(host, str):
         raise ConfigError(f"{where}.host", host, "must be a name or null")
+    asks = e.get("asks")
+    if asks is not None:
+        asks = _choice(f"{where}.asks", asks, ASKS_LEVELS)
     return RealOutcome(
         id=str(e["id"]), ym=_ym(f"{where}.date", e["date"]),
         venue_type=_choice(f"{where}.venue_type", e["venue_type"],
@@ -176,7 +193,7 @@ def _outcome(where: str, e: dict) -> RealOutcome:
         host=host or "", has_instrument=e["instrument"] is not None,
         present=_names(f"{where}.present", e["present"], free_text=True),
         endorsed=_names(f"{where}.endorsed", e["endorsed"]),
-        not_endorsed=not_endorsed, labs_present=labs_present)
+        not_endorsed=not_endorsed, labs_present=labs_present, asks=asks)
 
 
 def _targets(where: str, value: object) -> tuple[str, ...]:
@@ -315,6 +332,7 @@ class SessionPlan:
     invite: tuple[str, ...] | str  # "all" or country names
     labs: tuple[str, ...]
     has_instrument: bool
+    asks: str | None = None  # what the text asks of signatories; None: the template's verification
 
 
 def scored_kind(o: RealOutcome, roster: Roster) -> str:
@@ -354,7 +372,7 @@ def plan_session(o: RealOutcome, roster: Roster, start: tuple[int, int]) -> Sess
     return SessionPlan(id=o.id, month=month, venue_type=o.venue_type,
                        template=LAB_PLEDGE if kind == "labs" else o.venue_type, host=host,
                        invite=invite, labs=tuple(n for n in names if n in roster.labs),
-                       has_instrument=o.has_instrument)
+                       has_instrument=o.has_instrument, asks=o.asks)
 
 
 def truth(o: RealOutcome, roster: Roster) -> frozenset[str]:
@@ -368,12 +386,24 @@ def truth(o: RealOutcome, roster: Roster) -> frozenset[str]:
 # the history scenario: templates, shocks, venues
 
 
+def template_rule(key: str) -> tuple[str, str]:
+    """(model venue type, decision rule) of a template key; an ``asks_<level>`` entry is a
+    placeholder venue that only carries the level's verification."""
+    return ("track2", "pledge") if key.startswith(ASKS_PREFIX) else VENUE_RULES[key]
+
+
 def templates(sc: Scenario) -> dict[str, tuple[float, float]]:
     """(ambition, verification) per key of :data:`VENUE_RULES`: the scenario's venue
     ``history_<key>`` when it has one, else the median over its other venues with the same
-    decision rule and a text on the table (ambition > 0)."""
+    decision rule and a text on the table (ambition > 0). Then, per level of ``asks``, the key
+    ``asks_<level>``: (0, the verification of the venue ``history_asks_<level>``, else the lower
+    end of :data:`ASKS_BOUNDS`)."""
     named = {v.name: v for v in sc.venues}
     out = {}
+    for level in ASKS_LEVELS:
+        v = named.get(TEMPLATE_PREFIX + ASKS_PREFIX + level)
+        out[ASKS_PREFIX + level] = (0.0, v.verification if v is not None
+                                    else ASKS_BOUNDS[level][0])
     for key, (_, decision) in VENUE_RULES.items():
         v = named.get(TEMPLATE_PREFIX + key)
         if v is not None:
@@ -386,7 +416,8 @@ def templates(sc: Scenario) -> dict[str, tuple[float, float]]:
                               f"no template and no {decision} venue to take a prior from")
         out[key] = (statistics.median(w.ambition for w in pool),
                     statistics.median(w.verification for w in pool))
-    return out
+    return {**{k: out[k] for k in VENUE_RULES}, **{k: v for k, v in out.items()
+                                                   if k.startswith(ASKS_PREFIX)}}
 
 
 def shock_magnitudes(events: Sequence[Event]) -> dict[str, float]:
@@ -428,11 +459,14 @@ def merge_events(background: Sequence[Event], given: Sequence[Event]) -> tuple[E
 
 def history_venues(plans: Sequence[SessionPlan], tmpl: dict[str, tuple[float, float]]
                    ) -> tuple[Venue, ...]:
-    """One single-session venue per outcome, named by the outcome's id, in date order."""
+    """One single-session venue per outcome, named by the outcome's id, in date order. A text
+    with ``asks`` gets that level's verification instead of its template's."""
     out = []
     for p in plans:
         vtype, decision = VENUE_RULES[p.template]
         ambition, verification = tmpl[p.template] if p.has_instrument else (0.0, 0.0)
+        if p.has_instrument and p.asks is not None:
+            verification = tmpl[ASKS_PREFIX + p.asks][1]
         out.append(Venue(name=p.id, type=VENUE_RULES[p.venue_type][0], host=p.host,
                          decision=decision, invite=p.invite, also_invite=(), exclude=(),
                          ambition=ambition, verification=verification, labs=p.labs,
@@ -707,10 +741,17 @@ def free_parameters(run: RunConfig, plans: Sequence[SessionPlan]) -> list[FreePa
                               "calibration needs a declared range")
         out.append(FreeParameter(name, float(rng[0]), float(rng[1])))
     used = {p.template for p in plans if p.has_instrument}
+    unasked = {p.template for p in plans if p.has_instrument and p.asks is None}
     for tmpl, fld in FREE_TEMPLATES:
-        if tmpl in used:
+        if tmpl in (used if fld == "ambition" else unasked):
             lo, hi = AMBITION_BOUNDS if fld == "ambition" else VERIFICATION_BOUNDS
             out.append(FreeParameter(f"{TEMPLATE_PREFIX}{tmpl}.{fld}", lo, hi, tmpl, fld))
+    asked = {p.asks for p in plans if p.has_instrument and p.asks is not None}
+    for level in ASKS_LEVELS:
+        if level in asked:
+            key = ASKS_PREFIX + level
+            out.append(FreeParameter(f"{TEMPLATE_PREFIX}{key}.verification",
+                                     *ASKS_BOUNDS[level], key, "verification"))
     return out
 
 
@@ -744,8 +785,8 @@ def apply_values(base: RunConfig, free: Sequence[FreeParameter], x: Sequence[flo
 
 
 def _template_venues(tmpl: dict[str, tuple[float, float]]) -> tuple[Venue, ...]:
-    return tuple(Venue(name=TEMPLATE_PREFIX + k, type=VENUE_RULES[k][0], host="",
-                       decision=VENUE_RULES[k][1], invite=(), also_invite=(), exclude=(),
+    return tuple(Venue(name=TEMPLATE_PREFIX + k, type=template_rule(k)[0], host="",
+                       decision=template_rule(k)[1], invite=(), also_invite=(), exclude=(),
                        ambition=a, verification=v, labs="none", months=(), every=0, label=k)
                  for k, (a, v) in tmpl.items())
 
@@ -835,6 +876,10 @@ def render_block(base: RunConfig, base_templates: dict[str, tuple[float, float]]
     calibrated: dict[str, float] = {}
     prior_tag = "prior: median of the baseline's venues with the same decision rule"
     tags = dict.fromkeys(tmpl, prior_tag)
+    for level in ASKS_LEVELS:
+        lo, hi = ASKS_BOUNDS[level]
+        tags[ASKS_PREFIX + level] = (f"prior: lower end of the range [{lo:g}, {hi:g}]; "
+                                     f"verification of a text that asks {level} of signatories")
     if cal is not None:
         m, err, obj = cal.fit
         pm, perr, _ = cal.prior_fit
@@ -850,6 +895,12 @@ def render_block(base: RunConfig, base_templates: dict[str, tuple[float, float]]
                 a, w = tmpl[f.template]
                 tmpl[f.template] = (float(v), w) if f.field == "ambition" else (a, float(v))
                 a0, v0 = base_templates[f.template]
+                if f.template.startswith(ASKS_PREFIX):
+                    level = f.template.removeprefix(ASKS_PREFIX)
+                    tags[f.template] = (f"{tag}, range [{f.lo:g}, {f.hi:g}] (prior {v0:g}: "
+                                        f"lower end of the range; verification of a text that "
+                                        f"asks {level} of signatories)")
+                    continue
                 tags[f.template] = (f"{tag} (prior ambition {a0:g}, verification {v0:g}: "
                                     f"{prior_tag.removeprefix('prior: ')})")
     for section in ("levers", "uncertainties", "constants"):
@@ -863,12 +914,16 @@ def render_block(base: RunConfig, base_templates: dict[str, tuple[float, float]]
                                                 "source": f"{tag} ({prior_src})"}))
     lines.append("venues:")
     lines.append("  # per-venue-type templates, never convened: each outcome's session copies the")
-    lines.append("  # ambition and verification of its type (host and invitees are placeholders)")
+    lines.append("  # ambition and verification of its type (host and invitees are placeholders);")
+    lines.append("  # history_asks_<level>: the verification of a text whose optional `asks` field")
+    lines.append("  # is <level> (replaces the type's verification; its ambition is unused)")
     host = sc.countries[0].name
     pair = [sc.countries[0].name, sc.countries[1].name]
     for key, (a, v) in tmpl.items():
-        vtype, decision = VENUE_RULES[key]
-        entry = {"type": vtype, "label": f"template: {key}", "host": None if vtype == "track2"
+        vtype, decision = template_rule(key)
+        label = (f"asks: {key.removeprefix(ASKS_PREFIX)}" if key.startswith(ASKS_PREFIX)
+                 else f"template: {key}")
+        entry = {"type": vtype, "label": label, "host": None if vtype == "track2"
                  else host, "decision": decision,
                  "invite": pair if vtype == "bilateral" else "all", "ambition": round(a, 4),
                  "verification": round(v, 4), "calendar": [], "every": 0, "source": tags[key]}
@@ -899,23 +954,11 @@ def write_block(path: Path, block: str) -> None:
 # command line
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line `error: ...`, exit code 2
-        fail(message)
-
-
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {v}")
-    return v
+_positive = int_at_least(1)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = _Parser(prog="aigov-backtest", description=__doc__.split("\n\n")[0])
+    p = OneLineParser(prog="aigov-backtest", description=__doc__.split("\n\n")[0])
     p.add_argument("--events", type=Path, default=DEFAULT_EVENTS,
                    help="events file (schema in its header); default: %(default)s")
     p.add_argument("--seeds", type=_positive, default=None,

@@ -18,22 +18,26 @@ What is compared, per month k (record k = the state after k monthly steps):
   each month j's compliance K = [I_j >= tolerance C] is observed with probability v (the
   venue's verification): t <- t + gain (1 - t) if K else t - loss t; then t <- t + relax (a - t).
 
-Two mean-field paths:
+Two worlds and their reference paths:
 
-1. **Exact expected map** of the discrete monthly step (the reference the runs are tested
-   against). The step is a Markov chain in (I_j, t_ij); t enters linearly, so the measure
-   mu(x) = E[t; I_j in dx] evolves in closed form on a grid of I (transition kernel of the
-   clipped Gaussian step, clipping exact). This keeps the correlation between a country's trust
-   record and its current compliance, which a moment closure drops: trust gained from past
-   compliance co-varies with compliance now (I is autocorrelated), so E[t K] != E[t] E[K]. Noise
-   and clipping are kept at the baseline's values; E[clip(x)] != clip(E[x]) is handled by the
-   kernel's point masses at 0 and 1. Trust needs no clipping: every update is a convex
-   combination in [0, 1]. The only approximation is the grid (1001 points: error below 1e-5).
-2. **ODE**, the continuous limit (dx/dt = the monthly increment) with a Gaussian closure for I
-   (mean M, variance S, no clipping) and q = P(K) = Phi((M - tolerance C) / sqrt(S)) taken as
-   independent of trust, solved with ``scipy.integrate.solve_ivp`` between sessions, sessions as
-   jumps. It shows the shape of the dynamics and how far the continuous, decorrelated picture is
-   from the model; it is not expected to lie inside the band.
+1. **Noise-free world (the test of the ODE).** Compliance noise 0 (``homogeneous_scenario``'s
+   default; all else the baseline's), so I is deterministic and the same for every country, and
+   so is compliance K_k = [I_k >= tolerance C]: E[t K] = E[t] K, the trust-compliance covariance
+   that a closure would neglect is zero by construction. Trust stays random (each month j's
+   compliance is observed by i only with probability v). The **ODE** (:func:`ode_path`) is
+   solved with ``scipy.integrate.solve_ivp`` month by month: a session is an impulse at its
+   month (C <- max(C, d), T <- T + cosign d (1 - T)), then within the month dM/dt = -lambda_I
+   (M - C), dT/dt = -lambda_T (T - T*), with lambda_I = -ln(1 - r) and lambda_T, T* from the
+   month's expected trust map (verification with K, then relaxation); the exponential rates make
+   the ODE agree with the discrete monthly step at every month (the naive continuous limit
+   dx/dt = increment does not, and leaves the band). The runs are tested against this path.
+2. **Noisy world** (the baseline's compliance noise): the **exact expected map** of the discrete
+   step (:func:`expected_map`). The step is a Markov chain in (I_j, t_ij); t enters linearly, so
+   the measure mu(x) = E[t; I_j in dx] evolves in closed form on a grid of I (transition kernel
+   of the clipped Gaussian step, clipping exact, 1001 points). It keeps the correlation between
+   a country's trust record and its current compliance (I is autocorrelated), which the earlier
+   Gaussian-closure ODE (:func:`closure_ode_path`, kept for comparison) drops: that ODE leaves
+   the 200-run band for trust (docs/VALIDATION.md).
 
 The band: the mean of R seeded runs with its simultaneous 95% band (Bonferroni over all months
 and observables, z from the normal), half-width z * sd / sqrt(R); a path passes when it stays
@@ -42,7 +46,6 @@ inside at every month. Deterministic series (commitment, month 0) must match to 
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 from collections.abc import Sequence
@@ -53,10 +56,11 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.special import ndtr, ndtri
 
-from sim.errors import ConfigError, fail
+from sim.errors import ConfigError, OneLineParser, fail, int_at_least
 
 OBS = ("trust", "implemented", "commitment")
 DEFAULT_FIGURE = Path("docs") / "figures" / "meanfield_homogeneous.png"
+NOISY = "as the baseline"  # the noisy world keeps the baseline's compliance noise
 EXACT_TOL = 1e-9  # a deterministic series must match to this
 ZERO_SPREAD = 1e-12  # a spread below this is rounding, not randomness
 
@@ -68,9 +72,11 @@ ZERO_SPREAD = 1e-12  # a spread below this is rounding, not randomness
 def homogeneous_scenario(base: dict, *, n: int = 14, ambition: float = 0.3,
                          verification: float = 0.3, every: int = 12, hawkishness: float = 0.5,
                          risk_concern: float = 0.5, commitment: float = 0.15,
-                         implemented: float = 0.1, affinity: float = 0.5) -> dict:
+                         implemented: float = 0.1, affinity: float = 0.5,
+                         noise: float | None = 0.0) -> dict:
     """A plain-dict scenario of ``n`` identical countries built from ``base`` (the baseline's
-    composed scenario dict) for :func:`sim.config.build_scenario`; see the module docstring."""
+    composed scenario dict) for :func:`sim.config.build_scenario`; see the module docstring.
+    ``noise``: the compliance noise (0 by default, the ODE's world; None keeps the baseline's)."""
     src = "homogeneous mean-field check (sim/meanfield.py): assumption"
     country = {"bloc": "all", "capability": 1.0, "chip_supply": 0.0, "hawkishness": hawkishness,
                "risk_concern": risk_concern, "commitment": commitment,
@@ -80,6 +86,8 @@ def homogeneous_scenario(base: dict, *, n: int = 14, ambition: float = 0.3,
     names = [f"C{i:02d}" for i in range(n)]
     sections = {s: dict(base.get(s) or {}) for s in ("levers", "uncertainties", "constants")}
     fixed = {"incident_rate": 0.0, "capability_growth": 0.0, "attend_cost": -10.0}
+    if noise is not None:
+        fixed["compliance_noise"] = noise
     for name, value in fixed.items():
         section = next(s for s in sections if name in sections[s])
         sections[section][name] = {"value": value, "source": f"{src}: {name} = {value}"}
@@ -232,25 +240,75 @@ def decorrelated_map(mf: MeanField, points: int = 1001) -> dict[str, np.ndarray]
 
 
 # ---------------------------------------------------------------------------------------------
-# path 2: the ODE, continuous limit with a Gaussian, decorrelated closure
+# path 2: the ODE (the reference of the noise-free world)
 
 
-def ode_rhs(mf: MeanField, c: float, verif: float):
-    """d(T, M, S)/dt between sessions (months): trust, mean and variance of implementation."""
+def monthly_rates(mf: MeanField, c: float, verif: float, m: float) -> tuple[float, float, float]:
+    """Rates of the ODE for the month that starts with implementation ``m`` under commitment
+    ``c``: (lambda_I, lambda_T, T*). Implementation: dM/dt = -lambda_I (M - c) with
+    lambda_I = -ln(1 - r), so M(k + 1) = M(k) + r (c - M(k)) exactly. Trust: the month's
+    expected map T -> alpha T + beta (verification update with compliance K, then relaxation)
+    is dT/dt = -lambda_T (T - T*) with lambda_T = -ln(alpha), T* = beta / (1 - alpha), exact at
+    the month's end. K = [M(k + 1) >= tolerance c] is known at the month's start (noise 0: M is
+    deterministic), so E[t K] = E[t] K: no covariance term to close."""
+    lam_i = -np.log1p(-mf.rate) if mf.rate > 0 else 0.0
+    m_next = c + (m - c) * (1.0 - mf.rate)
+    k = float(m_next >= mf.tolerance * c)
+    alpha = (1.0 - verif * (mf.gain * k + mf.loss * (1.0 - k))) * (1.0 - mf.relax)
+    beta = verif * mf.gain * k * (1.0 - mf.relax) + mf.relax * mf.affinity
+    if alpha >= 1.0:
+        return lam_i, 0.0, 0.0
+    return lam_i, -np.log(alpha), beta / (1.0 - alpha)
+
+
+def ode_rhs(lam_i: float, c: float, lam_t: float, t_star: float):
+    """d(T, M)/dt within a month: trust and implementation relax linearly to their targets."""
     def rhs(_t, y):
-        trust, m, s = y
-        q = ndtr((m - mf.tolerance * c) / np.sqrt(max(s, 1e-12)))
-        d_trust = (verif * (mf.gain * q * (1.0 - trust) - mf.loss * (1.0 - q) * trust)
-                   + mf.relax * (mf.affinity - trust))
-        d_m = mf.rate * (c - m)
-        d_s = mf.noise ** 2 - (2.0 * mf.rate - mf.rate ** 2) * s
-        return [d_trust, d_m, d_s]
+        return [-lam_t * (y[0] - t_star), -lam_i * (y[1] - c)]
     return rhs
 
 
 def ode_path(mf: MeanField) -> dict[str, np.ndarray]:
-    """The ODE solved with solve_ivp (RK45, rtol 1e-8) segment by segment; a session at month m
-    is a jump at t = m, after record m. Values at records 0..steps."""
+    """Expected trust T, implementation M and commitment C per record 0..steps, from the ODE
+    solved with ``scipy.integrate.solve_ivp`` (DOP853, rtol 1e-12) month by month: a session at
+    month m is an impulse at t = m (C <- max(C, d), T <- T + cosign d (1 - T)), then the month's
+    linear ODE (:func:`monthly_rates`) carries (T, M) to t = m + 1. Needs compliance noise 0
+    (ConfigError otherwise): then the step is exact at the months, with nothing neglected."""
+    if mf.noise != 0:
+        raise ConfigError("compliance_noise", mf.noise, "the ODE path needs compliance noise 0 "
+                          "(with noise, compare the runs with expected_map)")
+    y = np.array([mf.affinity, mf.implemented0])
+    c, verif = mf.commitment0, 0.0
+    out = {"trust": [y[0]], "implemented": [y[1]], "commitment": [c]}
+    for month in range(mf.steps):
+        if month in mf.sessions and mf.depth >= 0.01:
+            c, verif = max(c, mf.depth), max(verif, mf.verification)
+            y[0] += mf.cosign * mf.depth * (1.0 - y[0])
+        lam_i, lam_t, t_star = monthly_rates(mf, c, verif, y[1])
+        sol = solve_ivp(ode_rhs(lam_i, c, lam_t, t_star), (month, month + 1), y,
+                        method="DOP853", rtol=1e-12, atol=1e-14)
+        y = sol.y[:, -1].copy()
+        out["trust"].append(y[0])
+        out["implemented"].append(y[1])
+        out["commitment"].append(c)
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def closure_ode_path(mf: MeanField) -> dict[str, np.ndarray]:
+    """The earlier ODE for the noisy world, kept for comparison: the continuous limit (dx/dt =
+    the monthly increment) with a Gaussian closure for I (mean M, variance S, no clipping) and
+    q = P(K) taken as independent of trust. It drops the trust-compliance covariance and leaves
+    the 200-run band for trust (docs/VALIDATION.md)."""
+    def rhs_of(c: float, verif: float):
+        def rhs(_t, y):
+            trust, m, s = y
+            q = ndtr((m - mf.tolerance * c) / np.sqrt(max(s, 1e-12)))
+            d_trust = (verif * (mf.gain * q * (1.0 - trust) - mf.loss * (1.0 - q) * trust)
+                       + mf.relax * (mf.affinity - trust))
+            return [d_trust, mf.rate * (c - m),
+                    mf.noise ** 2 - (2.0 * mf.rate - mf.rate ** 2) * s]
+        return rhs
+
     y = np.array([mf.affinity, mf.implemented0, 0.0])
     c, verif = mf.commitment0, 0.0
     out = {"trust": [y[0]], "implemented": [y[1]], "commitment": [c]}
@@ -259,7 +317,7 @@ def ode_path(mf: MeanField) -> dict[str, np.ndarray]:
         if t0 in mf.sessions and mf.depth >= 0.01:
             c, verif = max(c, mf.depth), max(verif, mf.verification)
             y[0] += mf.cosign * mf.depth * (1.0 - y[0])
-        sol = solve_ivp(ode_rhs(mf, c, verif), (t0, t1), y, t_eval=np.arange(t0 + 1, t1 + 1),
+        sol = solve_ivp(rhs_of(c, verif), (t0, t1), y, t_eval=np.arange(t0 + 1, t1 + 1),
                         rtol=1e-8, atol=1e-10)
         y = sol.y[:, -1].copy()
         out["trust"] += list(sol.y[0])
@@ -326,37 +384,52 @@ def deviation(b: Band, path: dict[str, np.ndarray]) -> dict[str, float]:
     return out
 
 
-def figure(b: Band, exact: dict, ode: dict, path: Path, runs: dict | None = None,
-           decorrelated: dict | None = None) -> None:
-    """Three panels (trust, implemented, commitment): runs' mean with its band, the exact map,
-    the ODE and (trust) the decorrelated map; a few single runs in grey."""
+UNITS = {"trust": "mean trust between countries\n[0-1, dimensionless]",
+         "implemented": "mean implemented safety\n[0-1, share of full safety]",
+         "commitment": "mean commitment\n[0-1, depth signed]"}
+
+
+def figure(b: Band, ode: dict, path: Path, runs: dict | None = None) -> None:
+    """Three columns (trust, implemented, commitment) over months. Top: the ODE path
+    (solve_ivp), the mean of the runs with its simultaneous 95% band, a few single runs in grey.
+    Bottom: the same around the ODE path (run mean - ODE, band +/- its half-width), where the
+    narrow band is visible."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
-    titles = {"trust": "Mean trust between countries", "implemented": "Mean implemented safety",
-              "commitment": "Mean commitment (depth signed)"}
+    fig, grid = plt.subplots(2, 3, figsize=(13, 7), sharex=True,
+                             gridspec_kw={"height_ratios": [3, 2]})
+    axes = grid[0]
+    titles = {"trust": "Trust", "implemented": "Implemented safety", "commitment": "Commitment"}
     for ax, k in zip(axes, OBS, strict=True):
-        x = np.arange(len(exact[k]))
+        x = np.arange(len(ode[k]))
         if runs is not None:
-            for row in runs[k][:5]:
-                ax.plot(x, row, color="#bbbbbb", lw=0.6)
+            for i, row in enumerate(runs[k][:5]):
+                ax.plot(x, row, color="#bbbbbb", lw=0.6, label="single runs" if i == 0 else None)
         ax.fill_between(x, b.mean[k] - b.half[k], b.mean[k] + b.half[k], color="#1f77b4",
-                        alpha=0.3, label=f"mean of {b.runs} runs, 95% band")
-        ax.plot(x, b.mean[k], color="#1f77b4", lw=1)
-        ax.plot(x, exact[k], color="#d62728", lw=1.2, ls="--", label="exact expected map")
-        ax.plot(x, ode[k], color="#2ca02c", lw=1.2, ls=":", label="ODE (continuous limit)")
-        if decorrelated is not None and k == "trust":
-            ax.plot(x, decorrelated[k], color="#ff7f0e", lw=1, ls="-.",
-                    label="map without trust-compliance correlation")
+                        alpha=0.3, label="95% band (simultaneous)")
+        ax.plot(x, b.mean[k], color="#1f77b4", lw=1.2, label=f"mean of {b.runs} runs")
+        ax.plot(x, ode[k], color="#d62728", lw=1.2, ls="--", label="ODE path (solve_ivp)")
         ax.set_title(titles[k], fontsize=10)
-        ax.set_xlabel("month")
-        ax.set_ylabel("level [0-1]")
-    axes[0].legend(fontsize=7)
-    fig.suptitle("Homogeneous world: model runs against the mean field "
-                 f"(band z = {b.z:.2f}, simultaneous)", fontsize=10)
+        ax.set_ylabel(UNITS[k], fontsize=8)
+        ax.legend(fontsize=7)
+        lo = grid[1][list(OBS).index(k)]
+        if np.all(b.half[k] == 0):  # deterministic: must match to EXACT_TOL
+            lo.fill_between(x, -EXACT_TOL, EXACT_TOL, color="#1f77b4", alpha=0.3,
+                            label=f"deterministic: tolerance {EXACT_TOL:g}")
+            lo.set_ylim(-2 * EXACT_TOL, 2 * EXACT_TOL)
+        else:
+            lo.fill_between(x, -b.half[k], b.half[k], color="#1f77b4", alpha=0.3,
+                            label="95% band around the run mean")
+        lo.plot(x, b.mean[k] - ode[k], color="#1f77b4", lw=1.2, label="run mean - ODE path")
+        lo.axhline(0.0, color="#d62728", lw=1, ls="--", label="ODE path")
+        lo.set_xlabel("time [months from the first session]")
+        lo.set_ylabel("run mean - ODE\n[same units as above]", fontsize=8)
+        lo.legend(fontsize=7)
+    fig.suptitle(f"Homogeneous world (compliance noise 0): mean of {b.runs} seeded runs vs the "
+                 f"ODE path, band z = {b.z:.2f}", fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
@@ -364,38 +437,37 @@ def figure(b: Band, exact: dict, ode: dict, path: Path, runs: dict | None = None
 
 
 def check(runs: int = 200, steps: int = 60, figure_path: Path | None = None,
-          **scenario) -> dict:
-    """Run the comparison: deviations (band units) of the exact map and of the ODE."""
+          noisy: bool = True, **scenario) -> dict:
+    """Run the comparison. ``ode``: deviations (band units) of the ODE path from the mean of
+    ``runs`` runs of the noise-free homogeneous world (the test). With ``noisy``, the same world
+    with the baseline's compliance noise against the exact expected map (``exact``), the
+    decorrelated map and the Gaussian-closure ODE (which leaves the band: ``closure``)."""
     run = homogeneous_run(steps, **scenario)
     mf = mean_field_of(run)
     sims = simulate(run, range(runs))
     b = band(sims)
-    exact, ode, decor = expected_map(mf), ode_path(mf), decorrelated_map(mf)
+    ode = ode_path(mf)
     if figure_path is not None:
-        figure(b, exact, ode, Path(figure_path), sims, decor)
-    gap = {k: float(np.max(np.abs(ode[k] - exact[k]))) for k in OBS}
-    return {"runs": runs, "z": b.z, "exact": deviation(b, exact), "ode": deviation(b, ode),
-            "decorrelated": deviation(b, decor), "ode_minus_exact": gap,
-            "decorrelated_minus_exact": float(np.max(np.abs(decor["trust"] - exact["trust"])))}
+        figure(b, ode, Path(figure_path), sims)
+    res = {"runs": runs, "z": b.z, "ode": deviation(b, ode),
+           "ode_minus_map": {k: float(np.max(np.abs(ode[k] - expected_map(mf)[k])))
+                             for k in OBS}}
+    if noisy:
+        nrun = homogeneous_run(steps, **{**scenario, "noise": None})
+        nmf = mean_field_of(nrun)
+        nb = band(simulate(nrun, range(runs)))
+        exact = expected_map(nmf)
+        res.update({"noisy_z": nb.z, "exact": deviation(nb, exact),
+                    "decorrelated": deviation(nb, decorrelated_map(nmf)),
+                    "closure": deviation(nb, closure_ode_path(nmf))})
+    return res
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        fail(message)
-
-
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if v < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {v}")
-    return v
+_positive = int_at_least(2)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    p = _Parser(prog="python -m sim.meanfield", description=__doc__.split("\n\n")[0])
+    p = OneLineParser(prog="python -m sim.meanfield", description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=_positive, default=200, help="seeded runs (default 200)")
     p.add_argument("--steps", type=_positive, default=60, help="months (default 60)")
     p.add_argument("--out", type=Path, default=DEFAULT_FIGURE, help="figure path")
@@ -404,15 +476,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         res = check(args.runs, args.steps, args.out)
     except ConfigError as exc:
         fail(exc)
-    worst = max(res["exact"].values())
-    print(f"{res['runs']} runs, simultaneous 95% band z = {res['z']:.2f}")
+    worst = max(res["ode"].values())
+    print(f"noise-free world, {res['runs']} runs, simultaneous 95% band z = {res['z']:.2f}")
     for k in OBS:
-        print(f"  {k:12s} exact map: max deviation {res['exact'][k]:.3f} band units; ODE: "
-              f"{res['ode'][k]:.2f} band units (|ODE - map| <= {res['ode_minus_exact'][k]:.4f})")
-    print(f"  trust, decorrelated map (exact I, E[tK] = E[t]E[K]): "
-          f"{res['decorrelated']['trust']:.2f} band units "
-          f"(|decorrelated - map| <= {res['decorrelated_minus_exact']:.4f})")
-    print(f"max deviation of the exact map: {worst:.3f} band units "
+        print(f"  {k:12s} ODE path (solve_ivp): max deviation {res['ode'][k]:.3f} band units "
+              f"(|ODE - grid map| <= {res["ode_minus_map"][k]:.1e})")
+    print(f"noisy world (compliance noise {NOISY}), {res['runs']} runs, z = {res['noisy_z']:.2f}")
+    for k in OBS:
+        print(f"  {k:12s} exact map: {res['exact'][k]:.3f}; decorrelated map: "
+              f"{res['decorrelated'][k]:.2f}; Gaussian-closure ODE: {res['closure'][k]:.2f} "
+              "band units")
+    print(f"max deviation of the ODE path: {worst:.3f} band units "
           f"({'inside' if worst <= 1 else 'OUTSIDE'} the band); figure: {args.out}")
     if worst > 1:
         raise SystemExit(1)

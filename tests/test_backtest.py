@@ -199,6 +199,7 @@ def test_a_file_event_supersedes_the_scenarios_own(baseline, roster):
     (lambda d: d["export_controls"][0].update(direction="sideways"), "direction"),
     (lambda d: d["outcomes"][2].update(id="un_resolution"), "un_resolution"),
     (lambda d: d["outcomes"][2].update(endorsed="everyone"), "endorsed"),
+    (lambda d: d["outcomes"][1].update(asks="audits"), "asks"),
 ])
 def test_reader_rejects_bad_files(tmp_path, edit, needle):
     data = yaml.safe_load(SYNTHETIC)
@@ -207,6 +208,75 @@ def test_reader_rejects_bad_files(tmp_path, edit, needle):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ConfigError, match=needle):
         bt.read_events(path)
+
+
+# -- the optional `asks` field ------------------------------------------------------------------
+
+
+def _asks_file(tmp_path: Path, asks: dict[str, str]) -> Path:
+    data = yaml.safe_load(SYNTHETIC)
+    for o in data["outcomes"]:
+        if o["id"] in asks:
+            o["asks"] = asks[o["id"]]
+    path = tmp_path / "asks.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_asks_sets_a_texts_verification_and_its_absence_keeps_the_venue_types(
+        synthetic, baseline, tmp_path):
+    tmpl = bt.templates(baseline.scenario)
+    plain, plans = bt.history_run(baseline, bt.read_events(synthetic))  # a file without `asks`
+    assert all(p.asks is None for p in plans)
+    verif = {v.name: v.verification for v in plain.scenario.venues}
+    assert verif["club_statement"] == tmpl["summit"][1]
+    assert verif["un_resolution"] == tmpl["un"][1]
+    asked = bt.read_events(_asks_file(tmp_path, {"club_statement": "testing",
+                                                 "talk_only": "testing"}))
+    run, plans = bt.history_run(baseline, asked)
+    verif = {v.name: v.verification for v in run.scenario.venues}
+    assert verif["club_statement"] == tmpl["asks_testing"][1] == bt.ASKS_BOUNDS["testing"][0]
+    assert verif["un_resolution"] == tmpl["un"][1]  # no `asks`: the venue type's
+    assert verif["talk_only"] == 0.0  # no text: `asks` has nothing to apply to
+    free = {f.name for f in bt.free_parameters(baseline, plans)}
+    assert "history_asks_testing.verification" in free
+    assert "history_summit.verification" not in free  # every summit text has its own `asks`
+    assert "history_asks_none.verification" not in free  # no text uses the level
+
+
+def test_history_scenario_declares_one_calibrated_verification_per_asks_level():
+    run = load_config("history")
+    named = {v.name: v for v in run.scenario.venues}
+    declared = yaml.safe_load(bt.HISTORY_YAML.read_text())["venues"]
+    values = []
+    for level in bt.ASKS_LEVELS:
+        name = f"{bt.TEMPLATE_PREFIX}{bt.ASKS_PREFIX}{level}"
+        lo, hi = bt.ASKS_BOUNDS[level]
+        assert lo <= named[name].verification <= hi
+        source = declared[name]["source"]
+        assert source.startswith("calibrated: aigov-backtest")
+        assert f"range [{lo:g}, {hi:g}]" in source
+        values.append(named[name].verification)
+    assert values == sorted(values)  # asking more never reads as less verifiable
+    ev = bt.read_events(bt.DEFAULT_EVENTS)
+    assert all(o.asks in bt.ASKS_LEVELS for o in ev.outcomes if o.has_instrument)
+
+
+def test_real_file_is_scored_the_same_without_the_field(tmp_path):
+    """The scorer works on a file of the shared schema (no `asks`): every text then gets its
+    venue type's verification."""
+    data = yaml.safe_load(bt.DEFAULT_EVENTS.read_text())
+    for o in data["outcomes"]:
+        o.pop("asks", None)
+        o.pop("asks_note", None)
+    path = tmp_path / "shared.yaml"
+    path.write_text(yaml.safe_dump(data))
+    run, ev, plans = bt.load_history("history", bt.read_events(path))
+    tmpl = bt.templates(load_config("history").scenario)
+    verif = {v.name: v.verification for v in run.scenario.venues}
+    assert verif["bletchley_safety_testing_statement_2023"] == tmpl["summit"][1]
+    report = bt.backtest(run, ev, plans, range(2))
+    assert len(report["per_outcome"]) == 10 and 0 <= report["mean_f1"] <= 1
 
 
 # -- the history run ---------------------------------------------------------------------------
@@ -247,7 +317,8 @@ def _shuffled(ev: bt.EventsFile, rng: random.Random, roster: bt.Roster) -> bt.Ev
         if o.endorsed == bt.ALL_UN:
             rest = ()
         out.append(bt.RealOutcome(o.id, o.ym, o.venue_type, o.host, o.has_instrument,
-                                  o.present, endorsed or pool[:1], rest, o.labs_present))
+                                  o.present, endorsed or pool[:1], rest, o.labs_present,
+                                  o.asks))
     return bt.EventsFile(ev.path, tuple(out), ev.shocks)
 
 
