@@ -21,7 +21,14 @@ import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from sim.config import CONF_DIR, ROOT, RunConfig, available_scenarios, build_run_config
+from sim.config import (
+    CONF_DIR,
+    ROOT,
+    RunConfig,
+    available_scenarios,
+    build_run_config,
+    config_hash,
+)
 from sim.errors import ConfigError
 from sim.io import sessions_table, summary_dict, timeseries_table
 from sim.model import GovernanceModel
@@ -135,7 +142,8 @@ def with_seed(run: RunConfig, seed: int) -> RunConfig:
     """The same settings with another seed (cheap: no re-composition)."""
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ConfigError("seed", seed, "must be an integer >= 0")
-    return dataclasses.replace(run, seed=seed)
+    raw = {**run.raw, "seed": seed}
+    return dataclasses.replace(run, seed=seed, raw=raw, config_hash=config_hash(raw))
 
 
 def build_model(scenario: str | RunConfig = "baseline", overrides: Sequence[str] = (), *,

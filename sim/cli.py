@@ -10,7 +10,6 @@ the key, the value and what is allowed, exit code 2, and no run directory.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from omegaconf import DictConfig
 from sim.api import load_config
 from sim.config import CONF_DIR, build_run_config
 from sim.errors import ConfigError, fail
-from sim.io import atomic_write_text, write_run
+from sim.io import write_run
 from sim.model import GovernanceModel
 from sim.scenarios import scenario_of
 
@@ -34,13 +33,6 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     model = GovernanceModel(run).run()
     paths = write_run(model, out_dir)
     return {"model": model, "paths": paths}
-
-
-def write_status(out_dir: Path, status: str, error: str | None = None) -> None:
-    """``status.json`` in a job directory: ok or failed (with its one-line error)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out_dir / "status.json",
-                      json.dumps({"status": status, "error": error}, indent=2) + "\n")
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")

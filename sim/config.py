@@ -551,11 +551,15 @@ def build_run_config(cfg: DictConfig | dict) -> RunConfig:
                                    "bifurcation_threshold")},
                       window=_int("outcome.window", oc.get("window"), 1))
     scenario = build_scenario(_mapping("scenario", data.get("scenario")), steps)
-    digest = hashlib.sha256(json.dumps(
+    return RunConfig(scenario=scenario, seed=seed, steps=steps, outcome=outcome,
+                     config_hash=config_hash(data), raw=data)
+
+
+def config_hash(data: dict) -> str:
+    """16 hex digits identifying a run: scenario, seed, steps and outcome settings."""
+    return hashlib.sha256(json.dumps(
         {k: data[k] for k in ("scenario", "seed", "steps", "outcome")},
         sort_keys=True, default=str).encode()).hexdigest()[:16]
-    return RunConfig(scenario=scenario, seed=seed, steps=steps, outcome=outcome,
-                     config_hash=digest, raw=data)
 
 
 def available_scenarios() -> list[str]:

@@ -148,3 +148,8 @@ def test_invariants_hold_over_declared_ranges(values, deal, seed):
 def test_invariants_hold_at_hard_bounds(name, value):
     m = GovernanceModel(_with_params(_RUN, {name: value})).run()
     assert_invariants(m)
+
+
+def test_with_seed_identifies_the_run_like_a_fresh_load(baseline_run):
+    assert sim.with_seed(baseline_run, 5).config_hash == sim.load_config(seed=5).config_hash
+    assert sim.with_seed(baseline_run, 5).config_hash != baseline_run.config_hash

@@ -1,0 +1,245 @@
+"""Sweep throughput and memory: the batch runner (sim.batch) against ``mesa.batch_run``.
+
+Not a test: a measurement to run by hand and read.
+
+    python benchmarks/bench_sweep.py                   # 40 seeds x 3 trust gains, 2 workers
+    python benchmarks/bench_sweep.py --seeds 100 --jobs 2 --steps 60
+
+The same sweep (seeds x trust_gain values, baseline, 60 months) runs three ways, each in a fresh
+child process so that imports and pools do not leak from one into the next:
+
+- ``batch``: ``sim.batch.run_batch`` (compose once, chunks of points per task, parquet stream);
+- ``mesa``: ``mesa.batch_run`` over :class:`BatchRunModel`, a thin adapter that builds the model
+  from keyword arguments through the public API (``sim.load_config``: one Hydra composition
+  per run, as a user would write it);
+- ``mesa_cached``: the same adapter but composing the scenario once per worker process and
+  applying the parameters to the plain dict (the batch runner's trick, inside mesa.batch_run),
+  to show where the difference comes from.
+
+Throughput is runs per second of wall time, pool start-up included. Memory is sampled from
+/proc every 50 ms over the whole process tree (the child, its pool and forkserver, their
+workers): the peak of the summed RSS, and of the summed PSS (shared pages counted once), plus
+``ru_maxrss`` of the child and of its waited-for children (Linux, kB). All three results are
+checked to agree on every run's bifurcation index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sim.model import GovernanceModel  # noqa: E402
+
+TRUST_GAINS = (0.02, 0.05, 0.1)
+_CACHE: dict = {}
+
+
+class BatchRunModel(GovernanceModel):
+    """Thin adapter for ``mesa.batch_run``: keyword arguments -> overrides -> a model."""
+
+    def __init__(self, seed: int = 0, trust_gain: float = 0.05, steps: int = 60,
+                 scenario: str = "baseline", cached: bool = False):
+        import sim
+
+        overrides = [f"scenario.uncertainties.trust_gain={trust_gain}"]
+        if not cached:
+            run = sim.load_config(scenario, overrides, seed=seed, steps=steps)
+        else:
+            from sim.batch import assign, parse_override
+            from sim.config import build_run_config
+
+            if scenario not in _CACHE:
+                from omegaconf import OmegaConf
+
+                from sim.api import compose_config
+                _CACHE[scenario] = OmegaConf.to_container(compose_config(scenario),
+                                                          resolve=True)
+            data = _CACHE[scenario]
+            for text in (*overrides, f"seed={seed}", f"steps={steps}"):
+                axis = parse_override(text)
+                data = assign(data, axis, axis.values[0])
+            run = build_run_config(data)
+        super().__init__(run)
+
+
+def _maxrss() -> dict:
+    return {"ru_maxrss_self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "ru_maxrss_children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
+
+
+def run_method(method: str, seeds: int, jobs: int, steps: int) -> dict:
+    """Run the sweep one way in this process; returns timings and per-run results."""
+    t0 = time.perf_counter()
+    if method == "batch":
+        from sim.batch import run_batch
+
+        with tempfile.TemporaryDirectory() as tmp:
+            res = run_batch([f"seed=range(0,{seeds})", f"steps={steps}",
+                             "scenario.uncertainties.trust_gain="
+                             + ",".join(map(str, TRUST_GAINS))],
+                            jobs=jobs, out=Path(tmp) / "b.parquet", collect=False)
+            seconds = time.perf_counter() - t0
+            import pandas as pd
+            t = pd.read_parquet(Path(tmp) / "b.parquet")
+        results = {f"{int(r['seed'])}|{r['scenario.uncertainties.trust_gain']}":
+                   r["bifurcation_index"] for r in t.to_dict("records")}
+        runs = res.rows
+    else:
+        import mesa
+
+        out = mesa.batch_run(BatchRunModel,
+                             parameters={"trust_gain": list(TRUST_GAINS), "steps": steps,
+                                         "cached": method == "mesa_cached"},
+                             rng=list(range(seeds)), number_processes=jobs, max_steps=steps,
+                             data_collection_period=-1, display_progress=False)
+        seconds = time.perf_counter() - t0
+        results = {f"{r['seed']}|{r['trust_gain']}": round(float(r["bifurcation_index"]), 10)
+                   for r in out}
+        runs = len(out)
+    return {"method": method, "runs": runs, "seconds": seconds,
+            "runs_per_s": runs / seconds, "results": results, **_maxrss()}
+
+
+def _tree(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += parents.get(pid, [])
+    return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (s)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _mem(pid: int) -> tuple[int, int]:
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+class TreeSampler(threading.Thread):
+    """Peak summed RSS and PSS (kB) of a process tree, sampled every ``period`` seconds, and
+    its CPU time (s: the last reading of each process, so up to one period per process low)."""
+
+    def __init__(self, root: int, period: float = 0.05):
+        super().__init__(daemon=True)
+        self.root, self.period = root, period
+        self.peak_rss = self.peak_pss = self.peak_procs = 0
+        self.cpu: dict[int, float] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            pids = _tree(self.root)
+            mems = [_mem(p) for p in pids]
+            for p in pids:
+                self.cpu[p] = max(self.cpu.get(p, 0.0), _cpu_seconds(p))
+            self.peak_rss = max(self.peak_rss, sum(m[0] for m in mems))
+            self.peak_pss = max(self.peak_pss, sum(m[1] for m in mems))
+            self.peak_procs = max(self.peak_procs, len(pids))
+            self.stop.wait(self.period)
+
+
+def measure(method: str, seeds: int, jobs: int, steps: int) -> dict:
+    """Run one method in a fresh child process while sampling its process tree."""
+    cmd = [sys.executable, __file__, "--child", method, "--seeds", str(seeds),
+           "--jobs", str(jobs), "--steps", str(steps)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    sampler = TreeSampler(proc.pid)
+    sampler.start()
+    out, _ = proc.communicate()
+    sampler.stop.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{method} failed (exit {proc.returncode})")
+    res = json.loads(out.strip().splitlines()[-1])
+    res.update(peak_rss_kb=sampler.peak_rss, peak_pss_kb=sampler.peak_pss,
+               processes=sampler.peak_procs, cpu_s=sum(sampler.cpu.values()))
+    return res
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=40)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--methods", default="batch,mesa,mesa_cached")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds, alternating the order (the machine may be shared)")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_method(args.child, args.seeds, args.jobs, args.steps)))
+        return
+    print(f"sweep: {args.seeds} seeds x {len(TRUST_GAINS)} trust gains = "
+          f"{args.seeds * len(TRUST_GAINS)} runs of {args.steps} months, {args.jobs} workers; "
+          f"load average before: {os.getloadavg()[0]:.1f}")
+    methods = args.methods.split(",")
+    results = []
+    for k in range(args.repeat):
+        for m in (methods if k % 2 == 0 else methods[::-1]):
+            results.append(measure(m, args.seeds, args.jobs, args.steps))
+    ref = results[0]["results"]
+    print(f"{'method':<12} {'runs':>5} {'wall s':>7} {'runs/s':>7} {'CPU ms/run':>10} "
+          f"{'peak RSS MB':>12} {'peak PSS MB':>12} {'procs':>5} {'maxrss self/child MB':>21} "
+          "same numbers")
+    for r in results:
+        same = r["results"] == ref
+        print(f"{r['method']:<12} {r['runs']:>5} {r['seconds']:>7.1f} {r['runs_per_s']:>7.2f} "
+              f"{1000 * r['cpu_s'] / r['runs']:>10.0f} "
+              f"{r['peak_rss_kb'] / 1024:>12.0f} {r['peak_pss_kb'] / 1024:>12.0f} "
+              f"{r['processes']:>5} {r['ru_maxrss_self_kb'] / 1024:>10.0f}/"
+              f"{r['ru_maxrss_children_kb'] / 1024:<10.0f} {same}")
+    best = {m: max((r for r in results if r["method"] == m), key=lambda r: r["runs_per_s"])
+            for m in methods}
+    if "batch" in best:
+        base = best["batch"]
+        for m, r in best.items():
+            if m != "batch":
+                print(f"batch vs {m} (best of {args.repeat}): "
+                      f"{base['runs_per_s'] / r['runs_per_s']:.2f}x throughput, "
+                      f"{r['cpu_s'] / r['runs'] / (base['cpu_s'] / base['runs']):.2f}x less "
+                      f"CPU per run, {base['peak_pss_kb'] / r['peak_pss_kb']:.2f}x peak PSS, "
+                      f"{base['peak_rss_kb'] / r['peak_rss_kb']:.2f}x peak RSS")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Phase diagrams: grids over two config paths (names with spaces), shares per outcome."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.phase import main, phase_figure, phase_table, short_label
+from sim.sweep import OUTCOMES, replicate_seeds
+
+US = "scenario.countries.'United States'.hawkishness"
+
+
+def test_phase_table_shares_and_cells():
+    cells, res = phase_table("scenario.uncertainties.trust_gain=0.01,0.15",
+                             f"{US}=0.3,1.0", seeds=3, steps=12, jobs=1)
+    assert len(cells) == 4 and res.rows == 12 and res.failed == 0
+    assert list(zip(cells["x"], cells["y"], strict=True)) == [(0.01, 0.3), (0.15, 0.3),
+                                                              (0.01, 1.0), (0.15, 1.0)]
+    shares = cells[[f"share_{o}" for o in OUTCOMES]].sum(axis=1)
+    assert shares.to_numpy() == pytest.approx(1.0)
+    assert (cells["runs"] == 3).all()
+    # a cell is what a single run with those values and that seed gives
+    t = res.table
+    rec = t[(t["point"] == 3) & (t["replicate"] == 1)].iloc[0]
+    single = sim.run("baseline", ["scenario.uncertainties.trust_gain=0.15",
+                                  "scenario.countries={United States: {hawkishness: 1.0}}"],
+                     seed=replicate_seeds(0, 3)[1], steps=12).summary
+    assert rec["outcome"] == single["outcome"]
+    assert rec["bifurcation_index"] == single["final"]["bifurcation_index"]
+
+
+def test_phase_figure_is_a_png():
+    cells = pd.DataFrame({"x": [0, 1, 0, 1], "y": [0, 0, 1, 1], "runs": 2, "failed": 0,
+                          "share_cooperation": [0, 0.5, 1, 0], "share_bifurcation": 0.0,
+                          "share_fragmentation": [1, 0.5, 0, 1],
+                          "mean_bifurcation_index": 0.1})
+    png = phase_figure(cells, "t")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    wider = phase_figure(cells, "t", observable="bifurcation_index")
+    assert len(wider) > len(png)
+
+
+def test_short_label():
+    assert short_label("scenario.countries.United States.hawkishness") == \
+        "United States.hawkishness"
+    assert short_label("scenario.events.us_tariffs_2024.delta") == "us_tariffs_2024.delta"
+
+
+def test_phase_cli_writes_csv_and_png(tmp_path, capsys):
+    main(["--x", "scenario.levers.deal_safety_threshold=0.3,0.8",
+          "--y", "scenario.events.us_tariffs_2024.delta=0.0,0.6",
+          "scenario.levers.safety_for_compute.value=true", "--seeds", "2", "--steps", "12",
+          "-j", "1", "-q", "--out", str(tmp_path), "--name", "p"])
+    assert "4 cells x 2 seeds = 8 runs (0 failed)" in capsys.readouterr().out
+    cells = pd.read_csv(tmp_path / "p.csv")
+    assert len(cells) == 4 and set(cells["y"]) == {0.0, 0.6}
+    assert (tmp_path / "p.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("args", [["--x", "a=1"], ["--x", "scenario.uncertainties.trust_gain=1",
+                                                   "--y", "scenario.nope=1,2"],
+                                  ["--x", "seed=1", "--y", "seed=2"]])
+def test_phase_bad_input_is_one_line_exit_2(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([*args, "-q", "-j", "1"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
