@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 from sim.config import CONF_DIR, build_run_config
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least
 from sim.metrics import OBSERVABLES
-from sim.sweep import error_line, final_observables, replicate_count, replicate_seeds
+from sim.sweep import error_line, replicate_count, replicate_rows
 
 RESERVED = {"seed": "job_seed", "steps": "steps", "scenario": "scenario"}
 TAIL = ("replicate", "job_seed", "seed", "scenario", "steps", "replicates", "outcome",
@@ -266,8 +266,6 @@ def evaluate_point(index: int, base: dict, selection: tuple, assigns: tuple,
                    replicates: int) -> list[dict]:
     """Rows (one per replicate) of one point: ``base`` with ``assigns`` applied, validated and
     run. A bad point gives one failed row with its error; it never raises."""
-    from sim.api import with_seed
-    from sim.model import GovernanceModel
 
     row: dict[str, Any] = {"point": index, "status": "ok", "error": None}
     for a, v in assigns:
@@ -283,16 +281,7 @@ def evaluate_point(index: int, base: dict, selection: tuple, assigns: tuple,
         return [{**row, "status": "failed", "error": error_line(exc), "replicates": replicates}]
     row.update(scenario=run.scenario.name, job_seed=run.seed, steps=run.steps,
                replicates=replicates, config_hash=run.config_hash)
-    rows = []
-    for k, seed in enumerate(replicate_seeds(run.seed, replicates)):
-        rec = {**row, "replicate": k, "seed": seed}
-        try:
-            model = GovernanceModel(with_seed(run, seed)).run()
-            rec.update(outcome=model.outcome(), **final_observables(model))
-        except Exception as exc:
-            rec.update(status="failed", error=error_line(exc))
-        rows.append(rec)
-    return rows
+    return replicate_rows(run, replicates, row)
 
 
 def _run_chunk(chunk: list[tuple[int, tuple, tuple]], replicates: int) -> list[dict]:

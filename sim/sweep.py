@@ -132,20 +132,29 @@ def job_is_complete(out_dir: Path, cfg: DictConfig | dict) -> bool:
     return is_complete(out_dir, job_hash(run, n))
 
 
-def _run_replicates(run: RunConfig, n: int, out_dir: Path) -> str | None:
-    """Run n replicates; write replicates.csv and a summary.json; return the first error."""
+def replicate_rows(run: RunConfig, n: int, base: dict | None = None) -> list[dict]:
+    """Run n replicates of ``run`` (seeds from :func:`replicate_seeds`); one row each, with the
+    outcome and final observables, or status ``failed`` and the error; ``base`` columns first."""
     from sim.api import with_seed
     from sim.model import GovernanceModel
 
     rows = []
     for k, seed in enumerate(replicate_seeds(run.seed, n)):
-        row = {"replicate": k, "seed": seed, "status": "ok", "error": None, "outcome": None}
+        row = {**(base or {}), "replicate": k, "seed": seed, "status": "ok", "error": None,
+               "outcome": None}
         try:
             model = GovernanceModel(with_seed(run, seed)).run()
             row.update(outcome=model.outcome(), **final_observables(model))
         except Exception as exc:
             row.update(status="failed", error=error_line(exc))
         rows.append(row)
+    return rows
+
+
+def _run_replicates(run: RunConfig, n: int, out_dir: Path) -> str | None:
+    """Run n replicates; write replicates.csv and a summary.json; return the first error."""
+
+    rows = replicate_rows(run, n)
     table = pd.DataFrame(rows, columns=["replicate", "seed", "status", "error", "outcome",
                                         *OBSERVABLES])
     atomic_write_text(out_dir / REPLICATES_FILE, table.to_csv(index=False))
