@@ -315,12 +315,20 @@ def render_table(outcomes: pd.DataFrame, observables: pd.DataFrame, reference: s
     return "\n".join(lines)
 
 
-LABELS = {
-    "mean_trust": ("Mean trust", "trust [0-1]"),
-    "cross_bloc_trust": ("Cross-bloc trust", "trust [0-1]"),
-    "bifurcation_index": ("Bifurcation index", "index [0-1]"),
-    "global_safety": ("Global implemented safety", "capability-weighted level [0-1]"),
-    "mean_controls": ("Mean export controls", "stringency [0-1]"),
+# Units of the model's observables (their titles are the palette's, sim.plots.SERIES) and
+# titles and units of the comparison's own US-China probes.
+UNITS = {
+    "mean_trust": "trust [0-1]",
+    "cross_bloc_trust": "trust [0-1]",
+    "bifurcation_index": "index [0-1]",
+    "global_safety": "capability-weighted level [0-1]",
+    "mean_controls": "stringency [0-1]",
+    "incidents": "incidents (count)",
+    "capability_gap": "relative gap [0-1]",
+    "regime_coverage": "share of world capability [0-1]",
+    "lab_safety": "share of compute [0-1]",
+}
+PROBES = {
     "deals": ("Deal months, all supplier-target pairs", "months (cumulative)"),
     "us_china_controls": ("US export controls on China", "stringency [0-1]"),
     "china_implemented": ("China's implemented safety", "level [0-1]"),
@@ -329,10 +337,6 @@ LABELS = {
     "uk_china_trust": ("UK-China trust (both directions)", "trust [0-1]"),
     "open_lab_safety": ("Safety investment of open-weights labs", "share of compute [0-1]"),
     "us_china_deals": ("Months the deal eased US controls on China", "months (cumulative)"),
-    "incidents": ("Cumulative incidents", "incidents (count)"),
-    "capability_gap": ("Leaders' capability gap", "relative gap [0-1]"),
-    "regime_coverage": ("Regime coverage", "share of world capability [0-1]"),
-    "lab_safety": ("Lab safety investment", "share of compute [0-1]"),
 }
 REFERENCE_GREY = "#7f7f7f"
 # What-if colours avoid the outcome colours (green, red, orange) so that a line never reads as
@@ -342,9 +346,9 @@ WHATIF_COLOURS = ("#1f77b4", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd2
 
 def label_of(col: str) -> tuple[str, str]:
     """Panel title and y-axis label (with units) of a column."""
-    if col in LABELS:
-        return LABELS[col]
-    return SERIES[col][0] if col in SERIES else col, "level [0-1]"
+    if col in PROBES:
+        return PROBES[col]
+    return SERIES[col][0] if col in SERIES else col, UNITS.get(col, "level [0-1]")
 
 
 def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
