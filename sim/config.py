@@ -523,7 +523,7 @@ def build_scenario(sc: dict, steps: int = 60) -> Scenario:
     )
 
 
-TOP_KEYS = ("scenario", "seed", "steps", "outcome", "output", "replicates")
+TOP_KEYS = ("scenario", "seed", "steps", "outcome", "replicates")
 
 
 def build_run_config(cfg: DictConfig | dict) -> RunConfig:
