@@ -12,7 +12,7 @@ import numpy as np
 import scipy.linalg
 from scipy.linalg import lapack
 
-from sim.mechanisms import clip
+from sim.mechanisms import clip, fill_diagonal
 
 OBSERVABLES = ("mean_trust", "cross_bloc_trust", "bifurcation_index", "regime_coverage",
                "global_safety", "mean_controls", "capability_gap", "incidents",
@@ -25,36 +25,35 @@ def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
     Returns (side, Q): ``side`` a bool mask of one bloc (the one holding actor 0 is False, so
     labels are stable), and the modularity Q of that split (0 when nothing splits).
     """
-    w = 0.5 * (trust + trust.T)
-    np.fill_diagonal(w, 0.0)
+    n = trust.shape[0]
+    w = trust + trust.T
+    w *= 0.5
+    fill_diagonal(w, 0.0)
     k = w.sum(axis=1)
     two_m = k.sum()
     if two_m <= 0:
-        return np.zeros(len(k), bool), 0.0
-    b = w - np.outer(k, k / two_m)
-    n = len(k)
+        return np.zeros(n, bool), 0.0
+    b = w - k[:, None] * (k / two_m)
     if n <= 64:  # only the leading eigenvector; LAPACK directly (b.T is b, Fortran-ordered)
         v = lapack.dsyevr(b.T, compute_v=1, range="I", il=n, iu=n)[1][:, 0]
     else:
         v = scipy.linalg.eigh(b, subset_by_index=[n - 1, n - 1], driver="evr")[1][:, 0]
-    side = v > 0
-    if side[0]:
-        side = ~side
-    if side.all() or not side.any():
-        return np.zeros(len(k), bool), 0.0
-    s = 2.0 * side - 1.0
+    side = v <= 0 if v[0] > 0 else v > 0
+    if not 0 < np.count_nonzero(side) < n:
+        return np.zeros(n, bool), 0.0
+    s = np.where(side, 1.0, -1.0)
     q = float(s @ (b @ s)) / (2.0 * two_m)
     return side, max(q, 0.0)
 
 
 def bifurcation_index(q: float) -> float:
     """Modularity of a two-way split scaled to [0, 1] by its maximum of 1/2."""
-    return float(clip(2.0 * q, 0.0, 1.0))
+    return min(max(2.0 * q, 0.0), 1.0)
 
 
 def cross_bloc_trust(trust: np.ndarray, side: np.ndarray) -> float:
     """Mean trust across the split, both directions; mean off-diagonal trust when unsplit."""
-    n_b = int(side.sum())
+    n_b = int(np.count_nonzero(side))
     n_a = side.size - n_b
     if n_a == 0 or n_b == 0:
         return mean_trust(trust)
@@ -101,22 +100,27 @@ def global_safety(capability: np.ndarray, implemented: np.ndarray) -> float:
 
 def leaders(capability: np.ndarray) -> tuple[int, int]:
     """Indices of the two most capable countries (ties broken by roster order)."""
-    order = np.argsort(-capability, kind="stable")
-    return int(order[0]), int(order[1])
+    a = int(capability.argmax())
+    rest = capability.copy()
+    rest[a] = -np.inf
+    return a, int(rest.argmax())
 
 
-def capability_gap(capability: np.ndarray) -> float:
-    """Relative gap between the two leaders: (cap_1 - cap_2) / cap_1, in [0, 1]."""
-    a, b = leaders(capability)
-    return float((capability[a] - capability[b]) / capability[a])
+def capability_gap(capability: np.ndarray, pair: tuple[int, int] | None = None) -> float:
+    """Relative gap between the two leaders: (cap_1 - cap_2) / cap_1, in [0, 1].
+
+    ``pair``: the leaders' indices when the caller has them already (:func:`leaders`).
+    """
+    a, b = leaders(capability) if pair is None else pair
+    top = float(capability[a])
+    return (top - float(capability[b])) / top
 
 
 def mean_controls(controls: np.ndarray, supply: np.ndarray) -> float:
     """Mean stringency over supplier -> target pairs (suppliers: supply > 0)."""
     rows = supply > 0
-    n = controls.shape[0]
-    pairs = rows.sum() * (n - 1)
-    return float(controls[rows].sum() / pairs) if pairs else 0.0
+    pairs = int(np.count_nonzero(rows)) * (controls.shape[0] - 1)
+    return float(controls[rows].sum()) / pairs if pairs else 0.0
 
 
 def separate_regimes(depths: np.ndarray, members: np.ndarray, a: int, b: int) -> bool:

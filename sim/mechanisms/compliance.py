@@ -19,15 +19,15 @@ def race_pressure(capability: np.ndarray) -> np.ndarray:
     race, a distant one does not); the leader's is the runner-up's relative capability (how
     close the challenger is). Two equal leaders both feel 1.
     """
-    n = capability.size
-    if n < 2:
-        return np.zeros(n)
-    order = np.argsort(capability)
-    top, second = capability[order[-1]], capability[order[-2]]
+    if capability.size < 2:
+        return np.zeros(capability.size)
+    lead = int(capability.argmax())
+    top = capability[lead]
     if top <= 0:
-        return np.zeros(n)
+        return np.zeros(capability.size)
     p = capability / top
-    p[order[-1]] = second / top
+    p[lead] = -np.inf
+    p[lead] = p.max()
     return p
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import clip
+from sim.mechanisms import clip, fill_diagonal
 
 
 def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety: np.ndarray,
@@ -29,7 +29,7 @@ def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety:
     threat = (1.0 - trust) * (w_capability * ratio + w_unsafe * (1.0 - verified_safety))
     threat += w_rivalry * rivalry
     pressure = clip(hawkishness[:, None] * threat, 0.0, 1.0) * (supply[:, None] > 0)
-    np.fill_diagonal(pressure, 0.0)
+    fill_diagonal(pressure, 0.0)
     return pressure
 
 

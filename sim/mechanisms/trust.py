@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import clip
+from sim.mechanisms import clip, fill_diagonal
 
 
 def relax_toward_affinity(trust: np.ndarray, affinity: np.ndarray, rate: float) -> np.ndarray:
@@ -43,7 +43,7 @@ def cosign_gain(trust: np.ndarray, signed: np.ndarray, depth: float, gain: float
     Each ordered pair of distinct signatories closes ``gain * depth`` of its gap to 1.
     """
     pair = np.outer(signed, signed)
-    np.fill_diagonal(pair, False)
+    fill_diagonal(pair, False)
     return trust + gain * depth * (1.0 - trust) * pair
 
 
@@ -62,5 +62,5 @@ def exclusion_loss(trust: np.ndarray, excluded: np.ndarray, circle: np.ndarray,
 def clip_trust(trust: np.ndarray) -> np.ndarray:
     """Keep trust in [0, 1] with self-trust fixed at 1."""
     out = clip(trust, 0.0, 1.0)
-    np.fill_diagonal(out, 1.0)
+    fill_diagonal(out, 1.0)
     return out

@@ -66,10 +66,12 @@ def race_payoff_entries(
         Pi(AS,AS) = pi(AS,AS) + B/(2W)              Pi(AS,AU) = pi(AS,AU)
         Pi(AU,AS) = (1 - p_r)(s B/W + pi(AU,AS))    Pi(AU,AU) = (1 - p_r)(s B/(2W) + pi(AU,AU))
 
-    Returns the four entries (AS_AS, AS_AU, AU_AS, AU_AU), each broadcast over the arguments,
-    without stacking them (the governance model calls this every month for every lab).
+    Returns the four entries (AS_AS, AS_AU, AU_AS, AU_AU) without stacking or broadcasting them
+    (the governance model calls this every month for every lab): an entry that depends only on
+    scalar arguments is a float, the others are arrays over the array arguments.
     """
-    b, c, B, W, s, p_r = (np.asarray(x, dtype=float) for x in (b, c, B, W, s, p_r))
+    b, c, B, W, s, p_r = (float(x) if isinstance(x, int | float) else np.asarray(x, dtype=float)
+                          for x in (b, c, B, W, s, p_r))
     prize = B / W
     survive = 1 - p_r
     return (b / 2 - c + prize / 2, b / (s + 1) - c, survive * (s * prize + s * b / (s + 1)),
