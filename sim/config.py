@@ -12,6 +12,8 @@ number; its provenance is then recorded as ``override: command line``.
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import json
 import math
@@ -253,6 +255,7 @@ def month_index(start: tuple[int, int], ym: tuple[int, int]) -> int:
     return (ym[0] - start[0]) * 12 + (ym[1] - start[1])
 
 
+@functools.cache
 def month_label(start: tuple[int, int], index: int) -> str:
     y, m = divmod(start[0] * 12 + start[1] - 1 + index, 12)
     return f"{y:04d}-{m + 1:02d}"

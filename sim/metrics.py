@@ -83,6 +83,21 @@ def deepest_agreements(depths: np.ndarray, members: np.ndarray) -> np.ndarray:
     return members[key == key.max()]
 
 
+def add_agreement(deepest: np.ndarray, deepest_depth: float, depth: float,
+                  signed: np.ndarray) -> tuple[np.ndarray, float]:
+    """:func:`deepest_agreements` kept up to date one agreement at a time.
+
+    ``deepest`` (K, N) and ``deepest_depth`` (-inf before any agreement) describe the deepest
+    agreements so far; a new agreement of ``depth`` signed by ``signed`` (two or more
+    signatories) replaces them when deeper, joins them when as deep. Returns the new pair.
+    """
+    if depth > deepest_depth:
+        return signed[None, :].copy(), depth
+    if depth == deepest_depth:
+        return np.vstack([deepest, signed]), depth
+    return deepest, deepest_depth
+
+
 def regime_coverage(deepest: np.ndarray, capability: np.ndarray) -> float:
     """Share of world capability inside the deepest agreement in force (ties: the widest).
 

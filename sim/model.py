@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from itertools import compress
 
 import mesa
 import numpy as np
@@ -135,9 +136,9 @@ class GovernanceModel(mesa.Model):
         self.residual_share = clip(1.0 - share_by_home, 0.0, 1.0)
         self._units_open = np.concatenate([self.lab_openness, np.zeros(n)])  # labs, then states
 
-        self.agreement_depth = np.zeros(0)
-        self.agreement_members = np.zeros((0, n), dtype=bool)
-        self.deepest = self.agreement_members
+        self._agreements: list[tuple[float, np.ndarray]] = []  # (depth, signatory mask)
+        self.deepest = np.zeros((0, n), dtype=bool)  # signatories of the deepest in force
+        self.deepest_depth = -np.inf
         self.sessions: list[SessionRecord] = []
         self.incidents = 0
         self.deal_months = np.zeros((n, n), dtype=int)  # months the deal fired, per pair
@@ -149,7 +150,6 @@ class GovernanceModel(mesa.Model):
 
         self._calls: list[_Call] = []
         self._venues: dict[str, dict] = {}
-        self._name_arrays = (np.array(self.country_names), np.array(self.lab_names))
         for ev in sc.events:
             if ev.month < 0:
                 self._apply_event(ev)
@@ -260,11 +260,11 @@ class GovernanceModel(mesa.Model):
     def _apply_session(self, venue: Venue, res: venues.SessionResult) -> None:
         p = self.p
         t = self.trust
-        if res.signed.sum() >= 2:
-            self.agreement_depth = np.append(self.agreement_depth, res.depth)
-            self.agreement_members = np.vstack([self.agreement_members, res.signed])
-            self.deepest = metrics.deepest_agreements(self.agreement_depth,
-                                                      self.agreement_members)
+        agreed = np.count_nonzero(res.signed) >= 2
+        if agreed:
+            self._agreements.append((res.depth, res.signed))
+            self.deepest, self.deepest_depth = metrics.add_agreement(
+                self.deepest, self.deepest_depth, res.depth, res.signed)
             self.commitment = np.where(res.signed, np.maximum(self.commitment, res.depth),
                                        self.commitment)
             pair = np.outer(res.signed, res.signed)
@@ -282,15 +282,28 @@ class GovernanceModel(mesa.Model):
         self.trust = trust_m.clip_trust(t)
         self.lab_pledge = np.where(res.labs_signed, np.maximum(self.lab_pledge, res.depth),
                                    self.lab_pledge)
-        names, lab_names = self._name_arrays
+        names, lab_names = self.country_names, self.lab_names
+        month = self.month
         self.sessions.append(SessionRecord(
-            step=self.month + 1, month=month_label(self.start, self.month), venue=venue.name,
+            step=month + 1, month=month_label(self.start, month), venue=venue.name,
             label=venue.label, type=venue.type, host=venue.host, decision=venue.decision,
             depth=round(res.depth, 6), verification=venue.verification,
-            invitees=tuple(names[res.invited]), attendees=tuple(names[res.attended]),
-            signatories=tuple(names[res.signed]) if res.signed.sum() >= 2 else (),
-            labs_attended=tuple(lab_names[res.labs_attended]),
-            labs_signed=tuple(lab_names[res.labs_signed]), dialogue_only=res.dialogue_only))
+            invitees=tuple(compress(names, res.invited)),
+            attendees=tuple(compress(names, res.attended)),
+            signatories=tuple(compress(names, res.signed)) if agreed else (),
+            labs_attended=tuple(compress(lab_names, res.labs_attended)),
+            labs_signed=tuple(compress(lab_names, res.labs_signed)),
+            dialogue_only=res.dialogue_only))
+
+    @property
+    def agreement_depth(self) -> np.ndarray:
+        """Depths of the agreements signed so far (two or more signatories), in order."""
+        return np.array([d for d, _ in self._agreements], dtype=float)
+
+    @property
+    def agreement_members(self) -> np.ndarray:
+        """Signatory masks (A, N) of the agreements signed so far, in order."""
+        return np.array([m for _, m in self._agreements], dtype=bool).reshape(-1, self.n)
 
     # -- the monthly step -------------------------------------------------------------------
 

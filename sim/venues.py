@@ -46,7 +46,8 @@ class SessionResult:
 
 
 def logistic(z: np.ndarray | float) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
+    """1 / (1 + exp(-z)), overflow-safe."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 def invitees(rule: str | np.ndarray, host: int, trust: np.ndarray, also: np.ndarray,
@@ -70,9 +71,10 @@ def invitees(rule: str | np.ndarray, host: int, trust: np.ndarray, also: np.ndar
 def attendance_probability(invited: np.ndarray, legitimacy: np.ndarray, trust: np.ndarray,
                            cost: float, sensitivity: float) -> np.ndarray:
     """P(attend) = logistic(k (legitimacy_i + mean trust of i in the other invitees - cost))."""
-    others = invited.sum() - invited
-    mean_trust = (trust @ invited - np.diag(trust) * invited) / np.maximum(others, 1)
-    return logistic(sensitivity * (legitimacy + mean_trust - cost)) * invited
+    inv = invited.astype(float)
+    others = np.maximum(np.count_nonzero(invited) - inv, 1.0)
+    mean_trust = (trust @ inv - trust.diagonal() * inv) / others
+    return logistic(sensitivity * (legitimacy + mean_trust - cost)) * inv
 
 
 def ideal_depth(risk_concern: np.ndarray, hawkishness: np.ndarray, pressure: np.ndarray,
@@ -122,7 +124,7 @@ def hold_session(*, rule: str, decision: str, host: int, ambition: float, verifi
     attended = invited & (u_attend < p_att)
     depth = decide_depth(decision, ambition, ideal, attended, host)
 
-    signed = np.zeros_like(attended)
+    signed = np.zeros(attended.size, bool)
     dialogue_only = depth < NO_AGREEMENT_DEPTH
     host_row = lab_host_home if host < 0 else host
     trust_in_host = trust[:, host_row] if host_row >= 0 else np.full(len(ideal), 0.5)
@@ -137,13 +139,13 @@ def hold_session(*, rule: str, decision: str, host: int, ambition: float, verifi
                 dialogue_only = True
 
     labs_attended = lab_invite & (u_lab_attend < lab_propensity)
-    labs_signed = np.zeros_like(labs_attended)
+    labs_signed = np.zeros(labs_attended.size, bool)
     if depth >= NO_AGREEMENT_DEPTH and labs_attended.any():
         lab_u = 0.5 * (lab_safety + trust_in_host[lab_home]) - depth
         labs_signed = labs_attended & (u_lab_sign < logistic(lab_u / sign_noise))
 
     exclusive = decision == "host_proposal" and not (isinstance(rule, str) and rule == "all")
-    excluded = ~invited if exclusive else np.zeros_like(invited)
+    excluded = ~invited if exclusive else np.zeros(invited.size, bool)
     return SessionResult(depth=depth, invited=invited, attended=attended, signed=signed,
                          excluded=excluded, labs_invited=lab_invite, labs_attended=labs_attended,
                          labs_signed=labs_signed, dialogue_only=bool(dialogue_only))
