@@ -42,7 +42,7 @@ def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
     if not 0 < np.count_nonzero(side) < n:
         return np.zeros(n, bool), 0.0
     s = np.where(side, 1.0, -1.0)
-    q = float(s @ (b @ s)) / (2.0 * two_m)
+    q = float(s.dot(b.dot(s))) / (2.0 * two_m)
     return side, max(q, 0.0)
 
 
@@ -59,7 +59,7 @@ def cross_bloc_trust(trust: np.ndarray, side: np.ndarray) -> float:
         return mean_trust(trust)
     b = side.astype(float)
     a = 1.0 - b
-    return float((a @ trust @ b + b @ trust @ a) / (2.0 * n_a * n_b))
+    return float((a.dot(trust).dot(b) + b.dot(trust).dot(a)) / (2.0 * n_a * n_b))
 
 
 def mean_trust(trust: np.ndarray) -> float:
@@ -105,12 +105,12 @@ def regime_coverage(deepest: np.ndarray, capability: np.ndarray) -> float:
     """
     if deepest.shape[0] == 0:
         return 0.0
-    return float((deepest @ capability).max() / capability.sum())
+    return float(deepest.dot(capability).max() / capability.sum())
 
 
 def global_safety(capability: np.ndarray, implemented: np.ndarray) -> float:
     """Capability-weighted mean implemented safety, in [0, 1]."""
-    return float(capability @ implemented / capability.sum())
+    return float(capability.dot(implemented) / capability.sum())
 
 
 def leaders(capability: np.ndarray) -> tuple[int, int]:

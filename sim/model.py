@@ -8,9 +8,9 @@ data collection. Shocks dated before the start month are applied at set-up (init
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 from itertools import compress
+from typing import NamedTuple
 
 import mesa
 import numpy as np
@@ -28,9 +28,8 @@ from sim.mechanisms import labs as lab_m
 from sim.mechanisms import trust as trust_m
 
 
-@dataclass(frozen=True)
-class SessionRecord:
-    """One venue session as it happened."""
+class SessionRecord(NamedTuple):
+    """One venue session as it happened (a named tuple: cheap to build, immutable)."""
 
     step: int
     month: str
@@ -267,11 +266,10 @@ class GovernanceModel(mesa.Model):
                 self.deepest, self.deepest_depth, res.depth, res.signed)
             self.commitment = np.where(res.signed, np.maximum(self.commitment, res.depth),
                                        self.commitment)
-            pair = np.outer(res.signed, res.signed)
-            np.fill_diagonal(pair, False)
+            pair = trust_m.pair_mask(res.signed)
             self.cosign_depth = np.maximum(self.cosign_depth, res.depth * pair)
             self.verif = np.maximum(self.verif, venue.verification * pair)
-            t = trust_m.cosign_gain(t, res.signed, res.depth, p["cosign_trust_gain"])
+            t = trust_m.cosign_gain(t, pair, res.depth, p["cosign_trust_gain"])
         if venue.decision == "bargaining":
             t = trust_m.dialogue_gain(t, res.attended, p["dialogue_trust_gain"])
         if res.labs_attended.any() and venue.decision == "pledge":
@@ -315,7 +313,7 @@ class GovernanceModel(mesa.Model):
         home = self.lab_home
         lab_cap = self.lab_share * self.capability[home]
         if lab_cap.size:
-            x = float(lab_cap @ self.lab_safety / max(lab_cap.sum(), 1e-12))
+            x = float(lab_cap.dot(self.lab_safety) / max(lab_cap.sum(), 1e-12))
             gap = 1.0 - self.capability / self.capability.max()
             s = lab_m.effective_speedup(p["race_s"], gap[home])
             p_as, p_au = lab_m.expected_payoffs(x, p["race_b"], p["race_c"], p["race_B"],
@@ -409,7 +407,7 @@ class GovernanceModel(mesa.Model):
             "mean_controls": metrics.mean_controls(self.controls, self.supply),
             "capability_gap": metrics.capability_gap(self.capability),
             "incidents": float(self.incidents),
-            "lab_safety": float(lab_cap @ self.lab_safety) / float(lab_cap.sum()) if lab_cap.size
+            "lab_safety": float(lab_cap.dot(self.lab_safety)) / float(lab_cap.sum()) if lab_cap.size
             else 0.0,
             "deals": float(self.deal_months.sum()),
         }

@@ -73,7 +73,7 @@ def attendance_probability(invited: np.ndarray, legitimacy: np.ndarray, trust: n
     """P(attend) = logistic(k (legitimacy_i + mean trust of i in the other invitees - cost))."""
     inv = invited.astype(float)
     others = np.maximum(np.count_nonzero(invited) - inv, 1.0)
-    mean_trust = (trust @ inv - trust.diagonal() * inv) / others
+    mean_trust = (trust.dot(inv) - trust.diagonal() * inv) / others
     return logistic(sensitivity * (legitimacy + mean_trust - cost)) * inv
 
 

@@ -16,7 +16,7 @@ from sim.mechanisms import clip
 
 def blocked_share(controls: np.ndarray, supply: np.ndarray) -> np.ndarray:
     """Share of the world's advanced-chip supply closed to each target: sum_i supply_i c[i, j]."""
-    return clip(supply @ controls, 0.0, 1.0)
+    return clip(supply.dot(controls), 0.0, 1.0)
 
 
 def substitute(substitution: np.ndarray, blocked: np.ndarray, speed: float) -> np.ndarray:

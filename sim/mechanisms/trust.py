@@ -37,13 +37,20 @@ def rivalry_cut(trust: np.ndarray, rivalry: np.ndarray, cut: float) -> np.ndarra
     return trust * clip(1.0 - cut * rivalry, 0.0, 1.0)
 
 
+def pair_mask(members: np.ndarray) -> np.ndarray:
+    """(N, N) mask of the ordered pairs of distinct members of a (N,) mask."""
+    pair = members[:, None] & members
+    fill_diagonal(pair, False)
+    return pair
+
+
 def cosign_gain(trust: np.ndarray, signed: np.ndarray, depth: float, gain: float) -> np.ndarray:
     """Co-signatories of an agreement of ``depth`` in [0, 1] trust each other more.
 
     Each ordered pair of distinct signatories closes ``gain * depth`` of its gap to 1.
+    ``signed``: the (N,) signatory mask, or its :func:`pair_mask` when the caller has it.
     """
-    pair = np.outer(signed, signed)
-    fill_diagonal(pair, False)
+    pair = signed if signed.ndim == 2 else pair_mask(signed)
     return trust + gain * depth * (1.0 - trust) * pair
 
 
@@ -56,7 +63,7 @@ def exclusion_loss(trust: np.ndarray, excluded: np.ndarray, circle: np.ndarray,
                    penalty: float) -> np.ndarray:
     """Those left out of an exclusive venue lose a share ``penalty`` of their trust in the
     host and its circle ("exclusive small circles" leave no chance to collaborate, 001)."""
-    return trust - penalty * trust * np.outer(excluded, circle)
+    return trust - penalty * trust * (excluded[:, None] & circle)
 
 
 def clip_trust(trust: np.ndarray) -> np.ndarray:
