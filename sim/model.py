@@ -311,11 +311,12 @@ class GovernanceModel(mesa.Model):
 
         # 2. labs: DSAIR imitation in the mean field, pulled up by home rules and pledges
         home = self.lab_home
-        lab_cap = self.lab_share * self.capability[home]
+        cap_home = self.capability[home]
+        lab_cap = self.lab_share * cap_home
         if lab_cap.size:
-            x = float(lab_cap.dot(self.lab_safety) / max(lab_cap.sum(), 1e-12))
-            gap = 1.0 - self.capability / self.capability.max()
-            s = lab_m.effective_speedup(p["race_s"], gap[home])
+            x = float(lab_cap.dot(self.lab_safety)) / max(float(lab_cap.sum()), 1e-12)
+            gap = 1.0 - cap_home / self.capability.max()
+            s = lab_m.effective_speedup(p["race_s"], gap)
             p_as, p_au = lab_m.expected_payoffs(x, p["race_b"], p["race_c"], p["race_B"],
                                                 p["race_W"], s, self.risk_concern[home])
             floor = np.maximum(self.implemented[home], self.lab_pledge)

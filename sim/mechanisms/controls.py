@@ -28,7 +28,7 @@ def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety:
     ratio = np.minimum(capability[None, :] / np.maximum(capability[:, None], 1e-12), 1.0)
     threat = (1.0 - trust) * (w_capability * ratio + w_unsafe * (1.0 - verified_safety))
     threat += w_rivalry * rivalry
-    pressure = clip(hawkishness[:, None] * threat, 0.0, 1.0) * (supply[:, None] > 0)
+    pressure = clip((hawkishness * (supply > 0))[:, None] * threat, 0.0, 1.0)
     fill_diagonal(pressure, 0.0)
     return pressure
 

@@ -13,7 +13,7 @@ import numpy as np
 def hazard(capability: np.ndarray, safety: np.ndarray, openness: np.ndarray, rate: float,
            openness_hazard: float) -> float:
     """Expected incidents per month: rate * sum_k cap_k (1 - safety_k)(1 + oh * openness_k)."""
-    return float(rate * np.sum(capability * (1.0 - safety) * (1.0 + openness_hazard * openness)))
+    return rate * float((capability * (1.0 - safety) * (1.0 + openness_hazard * openness)).sum())
 
 
 def raise_concern(risk: np.ndarray, incidents: int, salience: float) -> np.ndarray:

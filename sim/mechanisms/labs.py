@@ -41,10 +41,12 @@ def fermi(z: np.ndarray) -> np.ndarray:
 
 def imitation_flow(sigma: np.ndarray, x: float, p_as: np.ndarray, p_au: np.ndarray,
                    beta: float, rate: float) -> np.ndarray:
-    """Mean-field pairwise-comparison flow of each lab's safe share (see module docstring)."""
-    up = (1.0 - sigma) * x * fermi(beta * (p_as - p_au))
-    down = sigma * (1.0 - x) * fermi(beta * (p_au - p_as))
-    return rate * (up - down)
+    """Mean-field pairwise-comparison flow of each lab's safe share (see module docstring).
+
+    F(-z) = 1 - F(z), so one logistic serves both directions.
+    """
+    to_safe = fermi(beta * (p_as - p_au))
+    return rate * ((1.0 - sigma) * x * to_safe - sigma * (1.0 - x) * (1.0 - to_safe))
 
 
 def regulation_pull(sigma: np.ndarray, floor: np.ndarray, pull: float) -> np.ndarray:

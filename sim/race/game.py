@@ -74,8 +74,9 @@ def race_payoff_entries(
                           for x in (b, c, B, W, s, p_r))
     prize = B / W
     survive = 1 - p_r
-    return (b / 2 - c + prize / 2, b / (s + 1) - c, survive * (s * prize + s * b / (s + 1)),
-            survive * (s * prize / 2 + b / 2))
+    s1, s_prize = s + 1, s * prize
+    return (b / 2 - c + prize / 2, b / s1 - c, survive * (s_prize + s * b / s1),
+            survive * (s_prize / 2 + b / 2))
 
 
 def race_payoffs(
