@@ -25,7 +25,7 @@ def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety:
     pressure = clip(hawkishness_i * threat, 0, 1) for suppliers (supply_i > 0), 0 otherwise and
     on the diagonal.
     """
-    ratio = np.minimum(capability[None, :] / np.maximum(capability[:, None], 1e-12), 1.0)
+    ratio = np.minimum(capability / np.maximum(capability, 1e-12)[:, None], 1.0)
     threat = (1.0 - trust) * (w_capability * ratio + w_unsafe * (1.0 - verified_safety))
     threat += w_rivalry * rivalry
     pressure = clip((hawkishness * (supply > 0))[:, None] * threat, 0.0, 1.0)

@@ -18,6 +18,8 @@ def hazard(capability: np.ndarray, safety: np.ndarray, openness: np.ndarray, rat
 
 def raise_concern(risk: np.ndarray, incidents: int, salience: float) -> np.ndarray:
     """Each incident closes a share ``salience`` of the gap to 1: 1 - (1 - r)(1 - s)^n."""
+    if incidents == 0:
+        return risk
     return 1.0 - (1.0 - risk) * (1.0 - salience) ** incidents
 
 

@@ -36,7 +36,7 @@ def expected_payoffs(x: float, b: float, c: float, B: float, W: float, s: np.nda
 
 def fermi(z: np.ndarray) -> np.ndarray:
     """Logistic imitation probability 1 / (1 + exp(-z)), overflow-safe."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    return 0.5 + 0.5 * np.tanh(0.5 * z)
 
 
 def imitation_flow(sigma: np.ndarray, x: float, p_as: np.ndarray, p_au: np.ndarray,

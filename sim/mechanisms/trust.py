@@ -27,9 +27,8 @@ def verification_update(trust: np.ndarray, observed: np.ndarray, complied: np.nd
     Compliance closes a share ``gain`` of the gap to 1; a shortfall removes a share ``loss`` of
     the trust held. Unobserved pairs are unchanged.
     """
-    seen_ok = observed & complied[None, :]
-    seen_bad = observed & ~complied[None, :]
-    return trust + gain * (1.0 - trust) * seen_ok - loss * trust * seen_bad
+    rate = np.where(complied, gain, loss)  # both moves close a gap: to 1 (kept), to 0 (broken)
+    return trust + observed * (rate * (complied - trust))
 
 
 def rivalry_cut(trust: np.ndarray, rivalry: np.ndarray, cut: float) -> np.ndarray:
