@@ -8,6 +8,8 @@ is uniform, 1 when the world is two disconnected cliques.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import scipy.linalg
 from scipy.linalg import lapack
@@ -19,31 +21,53 @@ OBSERVABLES = ("mean_trust", "cross_bloc_trust", "bifurcation_index", "regime_co
                "lab_safety", "deals")
 
 
-def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
-    """Spectral two-way split of the symmetrised trust graph.
+class TrustSplit(NamedTuple):
+    """The spectral two-way split of the trust graph and the trust observables it yields."""
 
-    Returns (side, Q): ``side`` a bool mask of one bloc (the one holding actor 0 is False, so
-    labels are stable), and the modularity Q of that split (0 when nothing splits).
+    side: np.ndarray  # bool mask of one bloc; the bloc holding actor 0 is False
+    modularity: float  # Newman's Q of the split, >= 0 (0 when nothing splits)
+    cross_trust: float  # mean trust across the split; mean off-diagonal trust when unsplit
+    mean_trust: float  # mean off-diagonal trust
+
+
+def trust_split(trust: np.ndarray) -> TrustSplit:
+    """Spectral two-way split of the symmetrised trust graph W = (T + T')/2 (zero diagonal).
+
+    With s = +-1 by side, k the weighted degrees and 2m their sum, the modularity matrix is
+    B = W - k k'/2m, Q = s'Bs / 4m, and the trust weight across the split is
+    (2m - s'Ws) / 4 with s'Ws = s'Bs + (s'k)^2 / 2m: the cross-bloc mean comes with the split
+    for two dot products (it equals :func:`cross_bloc_trust`).
     """
     n = trust.shape[0]
     w = trust + trust.T
     w *= 0.5
     fill_diagonal(w, 0.0)
     k = w.sum(axis=1)
-    two_m = k.sum()
+    two_m = float(k.sum())
+    mean = two_m / (n * (n - 1)) if n > 1 else 0.0
+    unsplit = TrustSplit(np.zeros(n, bool), 0.0, mean, mean)
     if two_m <= 0:
-        return np.zeros(n, bool), 0.0
+        return unsplit
     b = w - k[:, None] * (k / two_m)
     if n <= 64:  # only the leading eigenvector; LAPACK directly (b.T is b, Fortran-ordered)
         v = lapack.dsyevr(b.T, compute_v=1, range="I", il=n, iu=n)[1][:, 0]
     else:
         v = scipy.linalg.eigh(b, subset_by_index=[n - 1, n - 1], driver="evr")[1][:, 0]
     side = v <= 0 if v[0] > 0 else v > 0
-    if not 0 < np.count_nonzero(side) < n:
-        return np.zeros(n, bool), 0.0
+    n_b = int(np.count_nonzero(side))
+    if not 0 < n_b < n:
+        return unsplit
     s = np.where(side, 1.0, -1.0)
-    q = float(s.dot(b.dot(s))) / (2.0 * two_m)
-    return side, max(q, 0.0)
+    sbs = float(s.dot(b.dot(s)))
+    sk = float(s.dot(k))
+    across = (two_m - sbs - sk * sk / two_m) / 4.0
+    return TrustSplit(side, max(sbs / (2.0 * two_m), 0.0), across / (n_b * (n - n_b)), mean)
+
+
+def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
+    """(side, Q) of :func:`trust_split`: a bool mask of one bloc and the split's modularity."""
+    split = trust_split(trust)
+    return split.side, split.modularity
 
 
 def bifurcation_index(q: float) -> float:

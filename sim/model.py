@@ -396,13 +396,13 @@ class GovernanceModel(mesa.Model):
     # -- observables ------------------------------------------------------------------------
 
     def _observe(self) -> None:
-        side, q = metrics.two_way_split(self.trust)
-        self.side = side
+        split = metrics.trust_split(self.trust)
+        self.side = split.side
         lab_cap = self.lab_share * self.capability[self.lab_home]
         self.obs = {
-            "mean_trust": metrics.mean_trust(self.trust),
-            "cross_bloc_trust": metrics.cross_bloc_trust(self.trust, side),
-            "bifurcation_index": metrics.bifurcation_index(q),
+            "mean_trust": split.mean_trust,
+            "cross_bloc_trust": split.cross_trust,
+            "bifurcation_index": metrics.bifurcation_index(split.modularity),
             "regime_coverage": metrics.regime_coverage(self.deepest, self.capability),
             "global_safety": metrics.global_safety(self.capability, self.implemented),
             "mean_controls": metrics.mean_controls(self.controls, self.supply),
