@@ -141,6 +141,7 @@ class GovernanceModel(mesa.Model):
         self.sessions: list[SessionRecord] = []
         self.incidents = 0
         self.deal_months = np.zeros((n, n), dtype=int)  # months the deal fired, per pair
+        self.deal_count = 0  # deal_months.sum(), kept as it grows
 
         for i, c in enumerate(cs):
             Country(self, i, c.name, c.bloc)
@@ -267,8 +268,8 @@ class GovernanceModel(mesa.Model):
             self.commitment = np.where(res.signed, np.maximum(self.commitment, res.depth),
                                        self.commitment)
             pair = trust_m.pair_mask(res.signed)
-            self.cosign_depth = np.maximum(self.cosign_depth, res.depth * pair)
-            self.verif = np.maximum(self.verif, venue.verification * pair)
+            np.maximum(self.cosign_depth, res.depth, out=self.cosign_depth, where=pair)
+            np.maximum(self.verif, venue.verification, out=self.verif, where=pair)
             t = trust_m.cosign_gain(t, pair, res.depth, p["cosign_trust_gain"])
         if venue.decision == "bargaining":
             t = trust_m.dialogue_gain(t, res.attended, p["dialogue_trust_gain"])
@@ -360,6 +361,7 @@ class GovernanceModel(mesa.Model):
                 p["deal_safety_threshold"], p["deal_trust_threshold"], p["deal_rivalry_gate"],
                 p["deal_easing"])
             self.deal_months += fired
+            self.deal_count += int(np.count_nonzero(fired))
 
         # 6. compute access and capability
         blocked = cap_m.blocked_share(self.controls, self.supply)
@@ -410,7 +412,7 @@ class GovernanceModel(mesa.Model):
             "incidents": float(self.incidents),
             "lab_safety": float(lab_cap.dot(self.lab_safety)) / float(lab_cap.sum()) if lab_cap.size
             else 0.0,
-            "deals": float(self.deal_months.sum()),
+            "deals": float(self.deal_count),
         }
 
     def outcome_basis(self) -> dict:
