@@ -318,12 +318,12 @@ class GovernanceModel(mesa.Model):
             x = float(lab_cap.dot(self.lab_safety)) / max(float(lab_cap.sum()), 1e-12)
             gap = 1.0 - cap_home / self.capability.max()
             s = lab_m.effective_speedup(p["race_s"], gap)
-            p_as, p_au = lab_m.expected_payoffs(x, p["race_b"], p["race_c"], p["race_B"],
-                                                p["race_W"], s, self.risk_concern[home])
+            advantage = lab_m.payoff_advantage(x, p["race_b"], p["race_c"], p["race_B"],
+                                               p["race_W"], s, self.risk_concern[home])
             floor = np.maximum(self.implemented[home], self.lab_pledge)
             self.lab_safety = clip(
                 self.lab_safety
-                + lab_m.imitation_flow(self.lab_safety, x, p_as, p_au, p["race_beta"],
+                + lab_m.imitation_flow(self.lab_safety, x, advantage, p["race_beta"],
                                        p["lab_imitation_rate"])
                 + lab_m.regulation_pull(self.lab_safety, floor, p["lab_regulation_pull"]),
                 0.0, 1.0)

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.race.game import race_payoff_entries
+from sim.race.game import payoff_advantage, race_payoff_entries
+
+__all__ = ["effective_speedup", "expected_payoffs", "fermi", "imitation_flow", "payoff_advantage",
+           "regulation_pull"]
 
 
 def effective_speedup(s: float, gap: np.ndarray) -> np.ndarray:
@@ -39,13 +42,14 @@ def fermi(z: np.ndarray) -> np.ndarray:
     return 0.5 + 0.5 * np.tanh(0.5 * z)
 
 
-def imitation_flow(sigma: np.ndarray, x: float, p_as: np.ndarray, p_au: np.ndarray,
-                   beta: float, rate: float) -> np.ndarray:
+def imitation_flow(sigma: np.ndarray, x: float, advantage: np.ndarray, beta: float,
+                   rate: float) -> np.ndarray:
     """Mean-field pairwise-comparison flow of each lab's safe share (see module docstring).
 
-    F(-z) = 1 - F(z), so one logistic serves both directions.
+    ``advantage`` is P_AS - P_AU (:func:`payoff_advantage`). F(-z) = 1 - F(z), so one
+    logistic serves both directions.
     """
-    to_safe = fermi(beta * (p_as - p_au))
+    to_safe = fermi(beta * advantage)
     return rate * ((1.0 - sigma) * x * to_safe - sigma * (1.0 - x) * (1.0 - to_safe))
 
 

@@ -79,6 +79,28 @@ def race_payoff_entries(
             survive * (s_prize / 2 + b / 2))
 
 
+def payoff_advantage(
+    x: ArrayLike, b: ArrayLike, c: ArrayLike, B: ArrayLike, W: ArrayLike, s: ArrayLike,
+    p_r: ArrayLike
+) -> NDArray[np.float64] | float:
+    """How much more AS earns than AU against a population whose safe share is x in [0, 1]:
+
+        x [Pi(AS,AS) - Pi(AU,AS)] + (1 - x) [Pi(AS,AU) - Pi(AU,AU)]
+
+    with the race payoffs of :func:`race_payoff_entries`, gathered so that the AU side reads
+    (1 - p_r) [s (x b/(s+1) + (1 + x) B/(2W)) + (1 - x) b/2]. This is what drives mean-field
+    imitation (the governance model's labs evaluate it every month, so it is written in a dozen
+    array operations rather than through the four entries).
+    """
+    b, c, B, W, x = (float(v) if isinstance(v, int | float) else np.asarray(v, dtype=float)
+                     for v in (b, c, B, W, x))
+    prize = B / W
+    u = b / (s + 1)
+    p_as = x * (b / 2 - c + prize / 2) + (1 - x) * (u - c)
+    p_au = (1 - p_r) * (s * (x * u + (1 + x) * prize / 2) + (1 - x) * b / 2)
+    return p_as - p_au
+
+
 def race_payoffs(
     b: ArrayLike, c: ArrayLike, B: ArrayLike, W: ArrayLike, s: ArrayLike, p_r: ArrayLike
 ) -> NDArray[np.float64]:

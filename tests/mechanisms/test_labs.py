@@ -15,9 +15,20 @@ def test_expected_payoffs_match_dsair_by_hand():
     assert np.isclose(p_as[0], 51.0) and np.isclose(p_au[0], 76.2)
 
 
+def test_payoff_advantage_is_the_difference_of_expected_payoffs():
+    # the same hand case: 51 - 76.2 against an all-safe population
+    assert np.isclose(L.payoff_advantage(1.0, 4, 1, 1e4, 100, 1.5, 0.5), 51.0 - 76.2)
+    rng = np.random.default_rng(0)
+    x, s, p_r = rng.random(50), 1.0 + 2.0 * rng.random(50), rng.random(50)
+    for b, c, B, W in [(4, 1, 1e4, 100), (2.0, 0.5, 0.0, 10.0), (1.0, 0.0, 50.0, 1.0)]:
+        p_as, p_au = L.expected_payoffs(x, b, c, B, W, s, p_r)
+        np.testing.assert_allclose(L.payoff_advantage(x, b, c, B, W, s, p_r), p_as - p_au,
+                                   rtol=1e-12, atol=1e-9)
+
+
 def test_imitation_flow_follows_the_better_strategy():
     sigma = np.array([0.5, 0.5])
-    up = L.imitation_flow(sigma, 0.5, np.array([10.0, 0.0]), np.array([0.0, 10.0]), 1.0, 0.2)
+    up = L.imitation_flow(sigma, 0.5, np.array([10.0, -10.0]), 1.0, 0.2)
     assert up[0] > 0 > up[1]
     # hand: 0.2 * (0.5*0.5*F(10) - 0.5*0.5*F(-10))
     f = 1 / (1 + np.exp(-10.0))
@@ -25,7 +36,7 @@ def test_imitation_flow_follows_the_better_strategy():
 
 
 def test_no_imitation_from_a_monomorphic_population():
-    out = L.imitation_flow(np.array([0.0]), 0.0, np.array([100.0]), np.array([0.0]), 1.0, 1.0)
+    out = L.imitation_flow(np.array([0.0]), 0.0, np.array([100.0]), 1.0, 1.0)
     assert out[0] == 0.0
 
 
