@@ -149,7 +149,7 @@ class GovernanceModel(mesa.Model):
             Lab(self, i, lab.name, lab.home)
 
         self._calls: list[_Call] = []
-        self._venues: dict[str, dict] = {}
+        self._venues = {venue.name: self._venue_masks(venue) for venue in sc.venues}
         for ev in sc.events:
             if ev.month < 0:
                 self._apply_event(ev)
@@ -227,7 +227,7 @@ class GovernanceModel(mesa.Model):
             lab_invite = np.zeros(len(self.lab_names), bool)
         else:
             lab_invite = np.isin(np.array(self.lab_names), venue.labs)
-        return {
+        masks = {
             "host": self.country_index.get(venue.host, -1),
             "lab_host_home": int(self.lab_home[self.lab_index[venue.host]])
             if venue.host in self.lab_index else -1,
@@ -235,15 +235,18 @@ class GovernanceModel(mesa.Model):
             "also": self._mask(venue.also_invite), "exclude": self._mask(venue.exclude),
             "lab_invite": lab_invite, "type": VENUE_TYPES.index(venue.type),
         }
+        if venue.invite != "like_minded":  # the only rule that reads trust
+            masks["invited"] = venues.invitees(masks["rule"], masks["host"], self.trust,
+                                               masks["also"], masks["exclude"])
+        return masks
 
     def _hold_session(self, venue: Venue) -> None:
         p, n, rng = self.p, self.n, self.rng
-        vm = self._venues.get(venue.name)
-        if vm is None:
-            vm = self._venues[venue.name] = self._venue_masks(venue)
+        vm = self._venues[venue.name]
         ideal = venues.ideal_depth(self.risk_concern, self.hawkishness, self.pressure,
                                    p["hawk_depth_drag"])
         n_labs = len(self.lab_names)
+        u = rng.random(2 * (n + n_labs))  # attend, sign; labs attend, labs sign
         res = venues.hold_session(
             rule=vm["rule"], decision=venue.decision, host=vm["host"], ambition=venue.ambition,
             verification=venue.verification, trust=self.trust,
@@ -252,9 +255,9 @@ class GovernanceModel(mesa.Model):
             lab_safety=self.lab_safety, lab_propensity=self.lab_propensity,
             lab_host_home=vm["lab_host_home"], cost=p["attend_cost"],
             sensitivity=p["attend_sensitivity"], sign_noise=p["sign_noise"],
-            verification_cost=p["verification_cost"], u_attend=rng.random(n),
-            u_sign=rng.random(n), u_lab_attend=rng.random(n_labs),
-            u_lab_sign=rng.random(n_labs))
+            verification_cost=p["verification_cost"], u_attend=u[:n], u_sign=u[n:2 * n],
+            u_lab_attend=u[2 * n:2 * n + n_labs], u_lab_sign=u[2 * n + n_labs:],
+            invited=vm.get("invited"))
         self._apply_session(venue, res)
 
     def _apply_session(self, venue: Venue, res: venues.SessionResult) -> None:
@@ -265,22 +268,20 @@ class GovernanceModel(mesa.Model):
             self._agreements.append((res.depth, res.signed))
             self.deepest, self.deepest_depth = metrics.add_agreement(
                 self.deepest, self.deepest_depth, res.depth, res.signed)
-            self.commitment = np.where(res.signed, np.maximum(self.commitment, res.depth),
-                                       self.commitment)
+            np.maximum(self.commitment, res.depth, out=self.commitment, where=res.signed)
             pair = trust_m.pair_mask(res.signed)
             np.maximum(self.cosign_depth, res.depth, out=self.cosign_depth, where=pair)
             np.maximum(self.verif, venue.verification, out=self.verif, where=pair)
             t = trust_m.cosign_gain(t, pair, res.depth, p["cosign_trust_gain"])
         if venue.decision == "bargaining":
             t = trust_m.dialogue_gain(t, res.attended, p["dialogue_trust_gain"])
-        if res.labs_attended.any() and venue.decision == "pledge":
+        if venue.decision == "pledge" and res.labs_attended.any():
             homes = np.bincount(self.lab_home[res.labs_attended], minlength=self.n) > 0
             t = trust_m.dialogue_gain(t, homes, p["dialogue_trust_gain"] * p["track2_spillover"])
         if res.excluded.any():
             t = trust_m.exclusion_loss(t, res.excluded, res.attended, p["exclusion_penalty"])
         self.trust = trust_m.clip_trust(t)
-        self.lab_pledge = np.where(res.labs_signed, np.maximum(self.lab_pledge, res.depth),
-                                   self.lab_pledge)
+        np.maximum(self.lab_pledge, res.depth, out=self.lab_pledge, where=res.labs_signed)
         names, lab_names = self.country_names, self.lab_names
         month = self.month
         self.sessions.append(SessionRecord(

@@ -113,9 +113,14 @@ def hold_session(*, rule: str, decision: str, host: int, ambition: float, verifi
                  lab_safety: np.ndarray, lab_propensity: np.ndarray, lab_host_home: int,
                  cost: float, sensitivity: float, sign_noise: float, verification_cost: float,
                  u_attend: np.ndarray, u_sign: np.ndarray, u_lab_attend: np.ndarray,
-                 u_lab_sign: np.ndarray) -> SessionResult:
-    """Run one session (see the module docstring). ``u_*`` are pre-drawn uniforms in [0, 1)."""
-    invited = invitees(rule, host, trust, also, exclude)
+                 u_lab_sign: np.ndarray, invited: np.ndarray | None = None) -> SessionResult:
+    """Run one session (see the module docstring). ``u_*`` are pre-drawn uniforms in [0, 1).
+
+    ``invited``: the invitation mask when the caller has it already (a rule that does not
+    depend on trust gives the same mask every session); else :func:`invitees` computes it.
+    """
+    if invited is None:
+        invited = invitees(rule, host, trust, also, exclude)
     p_att = attendance_probability(invited, legitimacy, trust, cost, sensitivity)
     if host >= 0:
         p_att[host] = 1.0
