@@ -9,9 +9,19 @@ case. Shapes: N countries, L labs; matrices are indexed [observer/supplier i, ta
 import numpy as np
 
 
-def clip(x, lo, hi):
-    """np.clip for small arrays without its dispatch overhead (about 3x faster at N = 14)."""
+def _clip_by_min_max(x, lo, hi):
     return np.minimum(np.maximum(x, lo), hi)
+
+
+try:  # the ufunc behind np.clip, without np.clip's Python-level wrapper (3x cheaper at N = 14)
+    from numpy._core.umath import clip as _clip_ufunc
+except ImportError:  # pragma: no cover - another numpy layout
+    _clip_ufunc = _clip_by_min_max
+
+
+def clip(x, lo, hi):
+    """np.clip(x, lo, hi) for the small arrays of the model, at a third of its call cost."""
+    return _clip_ufunc(x, lo, hi)
 
 
 def fill_diagonal(a: np.ndarray, value) -> None:

@@ -27,7 +27,7 @@ __all__ = ["effective_speedup", "expected_payoffs", "fermi", "imitation_flow", "
 
 def effective_speedup(s: float, gap: np.ndarray) -> np.ndarray:
     """Speed advantage of unsafe play: 1 + (s - 1)(1 + gap), gap in [0, 1] behind the leader."""
-    return 1.0 + (s - 1.0) * (1.0 + gap)
+    return s + (s - 1.0) * gap
 
 
 def expected_payoffs(x: float, b: float, c: float, B: float, W: float, s: np.ndarray,
@@ -46,11 +46,13 @@ def imitation_flow(sigma: np.ndarray, x: float, advantage: np.ndarray, beta: flo
                    rate: float) -> np.ndarray:
     """Mean-field pairwise-comparison flow of each lab's safe share (see module docstring).
 
-    ``advantage`` is P_AS - P_AU (:func:`payoff_advantage`). F(-z) = 1 - F(z), so one
-    logistic serves both directions.
+    ``advantage`` is P_AS - P_AU (:func:`payoff_advantage`). With F(z) = (1 + tanh(z/2)) / 2,
+    F(-z) = 1 - F(z) and t = tanh(beta (P_AS - P_AU) / 2), the flow collects to
+
+        rate/2 [x (1 + t) - sigma (1 + (2x - 1) t)]
     """
-    to_safe = fermi(beta * advantage)
-    return rate * ((1.0 - sigma) * x * to_safe - sigma * (1.0 - x) * (1.0 - to_safe))
+    t = np.tanh((0.5 * beta) * advantage)
+    return (0.5 * rate) * (x * (1.0 + t) - sigma * (1.0 + (2.0 * x - 1.0) * t))
 
 
 def regulation_pull(sigma: np.ndarray, floor: np.ndarray, pull: float) -> np.ndarray:
