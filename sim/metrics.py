@@ -39,12 +39,11 @@ def trust_split(trust: np.ndarray) -> TrustSplit:
     for two dot products (it equals :func:`cross_bloc_trust`).
     """
     n = trust.shape[0]
-    w = trust + trust.T
-    w *= 0.5
+    w = trust + trust.T  # 2W: every quantity below is scale-free or rescaled
     fill_diagonal(w, 0.0)
     k = w.sum(axis=1)
     two_m = float(k.sum())
-    mean = two_m / (n * (n - 1)) if n > 1 else 0.0
+    mean = 0.5 * two_m / (n * (n - 1)) if n > 1 else 0.0
     unsplit = TrustSplit(np.zeros(n, bool), 0.0, mean, mean)
     if two_m <= 0:
         return unsplit
@@ -60,7 +59,7 @@ def trust_split(trust: np.ndarray) -> TrustSplit:
     s = np.where(side, 1.0, -1.0)
     sbs = float(s.dot(b.dot(s)))
     sk = float(s.dot(k))
-    across = (two_m - sbs - sk * sk / two_m) / 4.0
+    across = (two_m - sbs - sk * sk / two_m) / 8.0
     return TrustSplit(side, max(sbs / (2.0 * two_m), 0.0), across / (n_b * (n - n_b)), mean)
 
 

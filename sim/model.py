@@ -133,7 +133,8 @@ class GovernanceModel(mesa.Model):
         self.pressure = comp_m.race_pressure(self.capability)  # follows capability (step 6)
         share_by_home = np.bincount(self.lab_home, weights=self.lab_share, minlength=n)
         self.residual_share = clip(1.0 - share_by_home, 0.0, 1.0)
-        self._units_open = np.concatenate([self.lab_openness, np.zeros(n)])  # labs, then states
+        self._exposure = inc_m.exposure(np.concatenate([self.lab_openness, np.zeros(n)]),
+                                        self.p["openness_hazard"])  # labs, then states
 
         self._agreements: list[tuple[float, np.ndarray]] = []  # (depth, signatory mask)
         self.deepest = np.zeros((0, n), dtype=bool)  # signatories of the deepest in force
@@ -314,7 +315,7 @@ class GovernanceModel(mesa.Model):
         # 2. labs: DSAIR imitation in the mean field, pulled up by home rules and pledges
         home = self.lab_home
         cap_home = self.capability[home]
-        lab_cap = self.lab_share * cap_home
+        lab_cap = self.lab_cap  # labs' capability, from the last observation (still current)
         if lab_cap.size:
             x = float(lab_cap.dot(self.lab_safety)) / max(float(lab_cap.sum()), 1e-12)
             gap = 1.0 - cap_home / self.capability.max()
@@ -377,8 +378,7 @@ class GovernanceModel(mesa.Model):
         # 7. incidents
         units_cap = np.concatenate([lab_cap, self.residual_share * self.capability])
         units_safe = np.concatenate([self.lab_safety, self.implemented])
-        lam = inc_m.hazard(units_cap, units_safe, self._units_open, p["incident_rate"],
-                           p["openness_hazard"])
+        lam = inc_m.hazard(units_cap, units_safe, self._exposure, p["incident_rate"])
         k = int(rng.poisson(lam))
         self.incidents += k
         self.risk_concern = inc_m.decay_concern(
@@ -401,7 +401,7 @@ class GovernanceModel(mesa.Model):
     def _observe(self) -> None:
         split = metrics.trust_split(self.trust)
         self.side = split.side
-        lab_cap = self.lab_share * self.capability[self.lab_home]
+        self.lab_cap = lab_cap = self.lab_share * self.capability[self.lab_home]
         self.obs = {
             "mean_trust": split.mean_trust,
             "cross_bloc_trust": split.cross_trust,

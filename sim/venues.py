@@ -22,7 +22,7 @@ A session is a pure function of the world's state and pre-drawn uniforms (MODEL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,8 +30,7 @@ LIKE_MINDED_TRUST = 0.5
 NO_AGREEMENT_DEPTH = 0.01
 
 
-@dataclass(frozen=True)
-class SessionResult:
+class SessionResult(NamedTuple):
     """What one session did. Masks over countries (N) and labs (L)."""
 
     depth: float

@@ -32,4 +32,4 @@ def compute_access(blocked: np.ndarray, substitution: np.ndarray) -> np.ndarray:
 def grow(capability: np.ndarray, access: np.ndarray, safety_spend: np.ndarray, growth: float,
          safety_cost: float) -> np.ndarray:
     """One month: capability * (1 + growth * access * (1 - safety_cost * safety_spend))."""
-    return capability * (1.0 + growth * access * (1.0 - safety_cost * safety_spend))
+    return capability + capability * access * (growth - (growth * safety_cost) * safety_spend)

@@ -38,7 +38,7 @@ def comply(implemented: np.ndarray, commitment: np.ndarray, hawkishness: np.ndar
     r_i = rate * (1 - hawk_drag * hawkishness_i * pressure_i), in [0, rate]. ``shock`` is a
     pre-drawn normal array (s.d. = compliance_noise). Result clipped to [0, 1].
     """
-    r = rate * (1.0 - hawk_drag * hawkishness * pressure)
+    r = rate - (rate * hawk_drag) * hawkishness * pressure
     return clip(implemented + r * (commitment - implemented) + shock, 0.0, 1.0)
 
 

@@ -10,10 +10,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def hazard(capability: np.ndarray, safety: np.ndarray, openness: np.ndarray, rate: float,
-           openness_hazard: float) -> float:
-    """Expected incidents per month: rate * sum_k cap_k (1 - safety_k)(1 + oh * openness_k)."""
-    return rate * float((capability * (1.0 - safety) * (1.0 + openness_hazard * openness)).sum())
+def exposure(openness: np.ndarray, openness_hazard: float) -> np.ndarray:
+    """How much an unsafe unit of capability counts: 1 + openness_hazard * openness (open
+    weights can be misused by anyone who downloads them)."""
+    return 1.0 + openness_hazard * openness
+
+
+def hazard(capability: np.ndarray, safety: np.ndarray, exposure: np.ndarray,
+           rate: float) -> float:
+    """Expected incidents per month: rate * sum_k cap_k (1 - safety_k) exposure_k.
+
+    ``exposure``: from :func:`exposure` (fixed for a run, so the model computes it once).
+    """
+    return rate * float((capability * (1.0 - safety) * exposure).sum())
 
 
 def raise_concern(risk: np.ndarray, incidents: int, salience: float) -> np.ndarray:

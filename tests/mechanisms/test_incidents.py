@@ -4,7 +4,8 @@ from sim.mechanisms import incidents as I
 
 
 def test_hazard_hand_computed_openness_adds_risk():
-    h = I.hazard(np.array([1.0, 0.5]), np.array([0.5, 0.0]), np.array([0.0, 1.0]), 0.1, 0.5)
+    e = I.exposure(np.array([0.0, 1.0]), 0.5)
+    h = I.hazard(np.array([1.0, 0.5]), np.array([0.5, 0.0]), e, 0.1)
     # 0.1 * (1 * 0.5 * 1 + 0.5 * 1 * 1.5) = 0.125
     assert np.isclose(h, 0.125)
 
