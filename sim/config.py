@@ -13,7 +13,6 @@ number; its provenance is then recorded as ``override: command line``.
 from __future__ import annotations
 
 import functools
-
 import hashlib
 import json
 import math

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.linalg
 from scipy.linalg import lapack
 
-from sim.mechanisms import clip, fill_diagonal
+from sim.mechanisms import fill_diagonal
 
 OBSERVABLES = ("mean_trust", "cross_bloc_trust", "bifurcation_index", "regime_coverage",
                "global_safety", "mean_controls", "capability_gap", "incidents",
