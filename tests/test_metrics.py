@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import metrics as M
 
@@ -82,3 +84,41 @@ def test_separate_regimes_need_each_leader_outside_the_others_deepest():
     members[2, 0] = True  # leader 0 joins leader 1's deepest text
     assert not M.separate_regimes(depths, members, 0, 1)
     assert not M.separate_regimes(np.zeros(0), np.zeros((0, 4), bool), 0, 1)  # no regimes
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=2, max_value=20), st.integers(min_value=0, max_value=2**31 - 1))
+def test_trust_split_carries_the_reference_observables(n, seed):
+    rng = np.random.default_rng(seed)
+    t = rng.random((n, n))
+    np.fill_diagonal(t, 1.0)
+    split = M.trust_split(t)
+    side, q = M.two_way_split(t)
+    assert (split.side == side).all() and split.modularity == q
+    assert split.mean_trust == pytest.approx(M.mean_trust(t), rel=1e-12, abs=1e-15)
+    assert split.cross_trust == pytest.approx(M.cross_bloc_trust(t, split.side), rel=1e-9,
+                                              abs=1e-12)
+    if split.side.any():  # the modularity of the reported split, from its definition
+        w = 0.5 * (t + t.T)
+        np.fill_diagonal(w, 0.0)
+        k = w.sum(axis=1)
+        s = np.where(split.side, 1.0, -1.0)
+        b = w - np.outer(k, k) / k.sum()
+        assert q == pytest.approx(max(s @ b @ s / (2 * k.sum()), 0.0), rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.1, 0.3, 0.3, 0.5, 0.9]),
+                          st.lists(st.booleans(), min_size=5, max_size=5)), max_size=12))
+def test_add_agreement_keeps_the_deepest_agreements(agreements):
+    deepest, depth = np.zeros((0, 5), bool), -np.inf
+    depths, members = [], []
+    for d, mask in agreements:
+        signed = np.array(mask)
+        if signed.sum() < 2:  # the model records agreements of two or more signatories only
+            continue
+        deepest, depth = M.add_agreement(deepest, depth, d, signed)
+        depths.append(d)
+        members.append(signed)
+    expected = M.deepest_agreements(np.array(depths), np.array(members).reshape(-1, 5))
+    np.testing.assert_array_equal(deepest, expected)

@@ -153,3 +153,17 @@ def test_invariants_hold_at_hard_bounds(name, value):
 def test_with_seed_identifies_the_run_like_a_fresh_load(baseline_run):
     assert sim.with_seed(baseline_run, 5).config_hash == sim.load_config(seed=5).config_hash
     assert sim.with_seed(baseline_run, 5).config_hash != baseline_run.config_hash
+
+
+def test_the_observables_collector_records_what_the_stock_collector_would():
+    import mesa
+
+    model = GovernanceModel(sim.load_config("baseline", steps=24))
+    stock = mesa.DataCollector(model_reporters=dict(model.datacollector.model_reporters))
+    stock.collect(model)
+    while model.steps < model.n_steps:
+        model.step()
+        stock.collect(model)
+    assert stock.model_vars == model.datacollector.model_vars
+    assert (model.datacollector.get_model_vars_dataframe()
+            .equals(stock.get_model_vars_dataframe()))

@@ -83,3 +83,14 @@ def test_track_two_labs_pledge_and_no_country_signs():
 def test_unknown_decision_rule_is_an_error():
     with pytest.raises(ValueError):
         V.decide_depth("vote", 0.5, np.array([0.5]), np.array([True]), 0)
+
+
+def test_an_invitation_mask_given_up_front_changes_nothing():
+    exclude = np.array([False, False, False, True])
+    also = np.zeros(4, bool)
+    trust = np.full((4, 4), 0.6)
+    kw = dict(rule="all", decision="host_proposal", exclude=exclude, also=also, trust=trust)
+    invited = V.invitees("all", 0, trust, also, exclude)
+    a, b = _session(**kw), _session(**kw, invited=invited)
+    for x, y in zip(a, b, strict=True):
+        assert np.array_equal(x, y)
