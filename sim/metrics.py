@@ -63,6 +63,16 @@ def trust_split(trust: np.ndarray) -> TrustSplit:
     return TrustSplit(side, max(sbs / (2.0 * two_m), 0.0), across / (n_b * (n - n_b)), mean)
 
 
+SPLIT_OBSERVABLES = ("mean_trust", "cross_bloc_trust", "bifurcation_index")
+
+
+def split_observables(trust: np.ndarray) -> dict[str, float]:
+    """The observables that come with the spectral split of ``trust`` (SPLIT_OBSERVABLES)."""
+    split = trust_split(trust)
+    return {"mean_trust": split.mean_trust, "cross_bloc_trust": split.cross_trust,
+            "bifurcation_index": bifurcation_index(split.modularity)}
+
+
 def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
     """(side, Q) of :func:`trust_split`: a bool mask of one bloc and the split's modularity."""
     split = trust_split(trust)

@@ -167,3 +167,18 @@ def test_the_observables_collector_records_what_the_stock_collector_would():
     assert stock.model_vars == model.datacollector.model_vars
     assert (model.datacollector.get_model_vars_dataframe()
             .equals(stock.get_model_vars_dataframe()))
+
+
+def test_the_deferred_trust_split_gives_the_numbers_of_an_eager_one(monkeypatch):
+    run = sim.with_seed(sim.load_config("baseline", steps=30), 3)
+    lazy = GovernanceModel(run).run()
+    eager = GovernanceModel(run)
+    while eager.steps < eager.n_steps:
+        eager.step()
+        assert eager.obs  # reading settles the split every month
+    assert lazy.datacollector.model_vars == eager.datacollector.model_vars
+    from sim.model import ObservablesCollector
+    monkeypatch.setattr(ObservablesCollector, "MAX_PENDING", 14 * 14 * 5)  # settle every 5 months
+    capped = GovernanceModel(run).run()
+    assert capped.datacollector.model_vars == eager.datacollector.model_vars
+    assert lazy.obs == eager.obs and (lazy.side == eager.side).all()
