@@ -89,9 +89,12 @@ class ObservablesCollector(mesa.DataCollector):
             self._settle()
 
     def _settle(self) -> None:
-        for row, trust in self._pending:
-            for key, value in metrics.split_observables(trust).items():
-                self._vars[key][row] = value
+        rows = [row for row, _ in self._pending]
+        values = metrics.split_observables_many(np.stack([t for _, t in self._pending]))
+        for key, column in values.items():
+            series = self._vars[key]
+            for row, value in zip(rows, column.tolist(), strict=True):
+                series[row] = value
         self._pending.clear()
 
 

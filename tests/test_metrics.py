@@ -122,3 +122,18 @@ def test_add_agreement_keeps_the_deepest_agreements(agreements):
         members.append(signed)
     expected = M.deepest_agreements(np.array(depths), np.array(members).reshape(-1, 5))
     np.testing.assert_array_equal(deepest, expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=2, max_value=16), st.integers(min_value=0, max_value=2**31 - 1))
+def test_split_observables_many_agrees_month_by_month(n, seed):
+    rng = np.random.default_rng(seed)
+    trusts = rng.random((5, n, n))
+    trusts[1] = 0.5  # uniform: nothing splits
+    trusts[2] = 0.0  # no trust at all
+    for t in trusts:
+        np.fill_diagonal(t, 1.0)
+    many = M.split_observables_many(trusts)
+    for month, t in enumerate(trusts):
+        for key, value in M.split_observables(t).items():
+            assert many[key][month] == pytest.approx(value, rel=1e-9, abs=1e-12), (month, key)
