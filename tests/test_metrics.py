@@ -137,3 +137,12 @@ def test_split_observables_many_agrees_month_by_month(n, seed):
     for month, t in enumerate(trusts):
         for key, value in M.split_observables(t).items():
             assert many[key][month] == pytest.approx(value, rel=1e-9, abs=1e-12), (month, key)
+
+
+def test_split_observables_many_month_by_month_for_large_rosters():
+    rng = np.random.default_rng(7)
+    trusts = rng.random((2, 70, 70))
+    many = M.split_observables_many(trusts)
+    for month, t in enumerate(trusts):
+        for key, value in M.split_observables(t).items():
+            assert many[key][month] == value
