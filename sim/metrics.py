@@ -14,7 +14,7 @@ import numpy as np
 import scipy.linalg
 from scipy.linalg import lapack
 
-from sim.mechanisms import fill_diagonal
+from sim.mechanisms import clip
 
 OBSERVABLES = ("mean_trust", "cross_bloc_trust", "bifurcation_index", "regime_coverage",
                "global_safety", "mean_controls", "capability_gap", "incidents",
@@ -22,7 +22,8 @@ OBSERVABLES = ("mean_trust", "cross_bloc_trust", "bifurcation_index", "regime_co
 
 
 class TrustSplit(NamedTuple):
-    """The spectral two-way split of the trust graph and the trust observables it yields."""
+    """The spectral two-way split of the trust graph and the trust observables it yields: for
+    one trust matrix (:func:`trust_split`), or arrays over months (:func:`trust_splits`)."""
 
     side: np.ndarray  # bool mask of one bloc; the bloc holding actor 0 is False
     modularity: float  # Newman's Q of the split, >= 0 (0 when nothing splits)
@@ -30,59 +31,25 @@ class TrustSplit(NamedTuple):
     mean_trust: float  # mean off-diagonal trust
 
 
-def trust_split(trust: np.ndarray) -> TrustSplit:
-    """Spectral two-way split of the symmetrised trust graph W = (T + T')/2 (zero diagonal).
+def _leading_eigenvector(b: np.ndarray) -> np.ndarray:
+    n = b.shape[0]
+    if n <= 64:  # LAPACK directly (b.T is b, Fortran-ordered)
+        return lapack.dsyevr(b.T, compute_v=1, range="I", il=n, iu=n)[1][:, 0]
+    return scipy.linalg.eigh(b, subset_by_index=[n - 1, n - 1], driver="evr")[1][:, 0]
+
+
+def trust_splits(trusts: np.ndarray) -> TrustSplit:
+    """Spectral two-way split of each symmetrised trust graph W = (T + T')/2 (zero diagonal) of
+    a stack (months, N, N); every field of the result is an array over months.
 
     With s = +-1 by side, k the weighted degrees and 2m their sum, the modularity matrix is
     B = W - k k'/2m, Q = s'Bs / 4m, and the trust weight across the split is
     (2m - s'Ws) / 4 with s'Ws = s'Bs + (s'k)^2 / 2m: the cross-bloc mean comes with the split
-    for two dot products (it equals :func:`cross_bloc_trust`).
-    """
-    n = trust.shape[0]
-    w = trust + trust.T  # 2W: every quantity below is scale-free or rescaled
-    fill_diagonal(w, 0.0)
-    k = w.sum(axis=1)
-    two_m = float(k.sum())
-    mean = 0.5 * two_m / (n * (n - 1)) if n > 1 else 0.0
-    unsplit = TrustSplit(np.zeros(n, bool), 0.0, mean, mean)
-    if two_m <= 0:
-        return unsplit
-    b = w - k[:, None] * (k / two_m)
-    if n <= 64:  # only the leading eigenvector; LAPACK directly (b.T is b, Fortran-ordered)
-        v = lapack.dsyevr(b.T, compute_v=1, range="I", il=n, iu=n)[1][:, 0]
-    else:
-        v = scipy.linalg.eigh(b, subset_by_index=[n - 1, n - 1], driver="evr")[1][:, 0]
-    side = v <= 0 if v[0] > 0 else v > 0
-    n_b = int(np.count_nonzero(side))
-    if not 0 < n_b < n:
-        return unsplit
-    s = np.where(side, 1.0, -1.0)
-    sbs = float(s.dot(b.dot(s)))
-    sk = float(s.dot(k))
-    across = (two_m - sbs - sk * sk / two_m) / 8.0
-    return TrustSplit(side, max(sbs / (2.0 * two_m), 0.0), across / (n_b * (n - n_b)), mean)
-
-
-SPLIT_OBSERVABLES = ("mean_trust", "cross_bloc_trust", "bifurcation_index")
-
-
-def split_observables(trust: np.ndarray) -> dict[str, float]:
-    """The observables that come with the spectral split of ``trust`` (SPLIT_OBSERVABLES)."""
-    split = trust_split(trust)
-    return {"mean_trust": split.mean_trust, "cross_bloc_trust": split.cross_trust,
-            "bifurcation_index": bifurcation_index(split.modularity)}
-
-
-def split_observables_many(trusts: np.ndarray) -> dict[str, np.ndarray]:
-    """:func:`split_observables` for a stack of trust matrices (T, N, N), such as the months a
-    collector held back: the same quantities as :func:`trust_split`, the element-wise work done
-    for all months at once and the leading eigenvectors one LAPACK call each. Returns arrays (T,).
+    for two dot products (it equals :func:`cross_bloc_trust`). The element-wise work is done for
+    all months at once, the leading eigenvectors one LAPACK call each.
     """
     months, n, _ = trusts.shape
-    if n > 64:  # large matrices: month by month keeps each in cache, which is faster
-        rows = [split_observables(t) for t in trusts]
-        return {key: np.array([r[key] for r in rows]) for key in SPLIT_OBSERVABLES}
-    w = trusts + trusts.transpose(0, 2, 1)  # 2W
+    w = trusts + trusts.transpose(0, 2, 1)  # 2W: every quantity below is scale-free or rescaled
     diag = np.arange(n)
     w[:, diag, diag] = 0.0
     k = w.sum(axis=2)
@@ -93,18 +60,46 @@ def split_observables_many(trusts: np.ndarray) -> dict[str, np.ndarray]:
     b = w - k[:, :, None] * (k / denom[:, None])[:, None, :]
     v = np.zeros((months, n))
     for t in np.flatnonzero(weighted):
-        v[t] = lapack.dsyevr(b[t].T, compute_v=1, range="I", il=n, iu=n)[1][:, 0]
+        v[t] = _leading_eigenvector(b[t])
     side = np.where(v[:, :1] > 0, v <= 0, v > 0)
     n_b = side.sum(axis=1)
     split = weighted & (n_b > 0) & (n_b < n)
+    side &= split[:, None]
     s = np.where(side, 1.0, -1.0)
     sbs = (s * (b @ s[:, :, None])[:, :, 0]).sum(axis=1)
     sk = (s * k).sum(axis=1)
     across = (two_m - sbs - sk * sk / denom) / 8.0
     modularity = np.where(split, np.maximum(sbs / (2.0 * denom), 0.0), 0.0)
     cross = np.where(split, across / np.maximum(n_b * (n - n_b), 1), mean)
-    return {"mean_trust": mean, "cross_bloc_trust": cross,
-            "bifurcation_index": np.clip(2.0 * modularity, 0.0, 1.0)}
+    return TrustSplit(side, modularity, cross, mean)
+
+
+def trust_split(trust: np.ndarray) -> TrustSplit:
+    """:func:`trust_splits` of one trust matrix: side a mask, the other fields floats."""
+    split = trust_splits(trust[None])
+    return TrustSplit(split.side[0], float(split.modularity[0]), float(split.cross_trust[0]),
+                      float(split.mean_trust[0]))
+
+
+SPLIT_OBSERVABLES = ("mean_trust", "cross_bloc_trust", "bifurcation_index")
+
+
+def split_observables_many(trusts: np.ndarray) -> dict[str, np.ndarray]:
+    """The observables that come with the split (:data:`SPLIT_OBSERVABLES`) for a stack of trust
+    matrices (T, N, N), such as the months a collector held back; arrays (T,)."""
+    n = trusts.shape[1]
+    # above 64 countries one month at a time is faster: each matrix stays in cache
+    chunks = [trusts] if n <= 64 else [t[None] for t in trusts]
+    splits = [trust_splits(chunk) for chunk in chunks]
+    return {"mean_trust": np.concatenate([sp.mean_trust for sp in splits]),
+            "cross_bloc_trust": np.concatenate([sp.cross_trust for sp in splits]),
+            "bifurcation_index": bifurcation_index(
+                np.concatenate([sp.modularity for sp in splits]))}
+
+
+def split_observables(trust: np.ndarray) -> dict[str, float]:
+    """:func:`split_observables_many` of one trust matrix, as floats."""
+    return {k: float(v[0]) for k, v in split_observables_many(trust[None]).items()}
 
 
 def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
@@ -113,9 +108,9 @@ def two_way_split(trust: np.ndarray) -> tuple[np.ndarray, float]:
     return split.side, split.modularity
 
 
-def bifurcation_index(q: float) -> float:
+def bifurcation_index(q: float | np.ndarray) -> float | np.ndarray:
     """Modularity of a two-way split scaled to [0, 1] by its maximum of 1/2."""
-    return min(max(2.0 * q, 0.0), 1.0)
+    return clip(2.0 * q, 0.0, 1.0)
 
 
 def cross_bloc_trust(trust: np.ndarray, side: np.ndarray) -> float:

@@ -21,7 +21,7 @@ import numpy as np
 
 from sim.race.game import payoff_advantage, race_payoff_entries
 
-__all__ = ["effective_speedup", "expected_payoffs", "fermi", "imitation_flow", "payoff_advantage",
+__all__ = ["effective_speedup", "expected_payoffs", "imitation_flow", "payoff_advantage",
            "regulation_pull"]
 
 
@@ -35,11 +35,6 @@ def expected_payoffs(x: float, b: float, c: float, B: float, W: float, s: np.nda
     """Expected race payoffs of AS and AU against a population with safe share x."""
     as_as, as_au, au_as, au_au = race_payoff_entries(b, c, B, W, s, p_r)
     return x * as_as + (1.0 - x) * as_au, x * au_as + (1.0 - x) * au_au
-
-
-def fermi(z: np.ndarray) -> np.ndarray:
-    """Logistic imitation probability 1 / (1 + exp(-z)), overflow-safe."""
-    return 0.5 + 0.5 * np.tanh(0.5 * z)
 
 
 def imitation_flow(sigma: np.ndarray, x: float, advantage: np.ndarray, beta: float,
