@@ -57,6 +57,7 @@ from scipy.integrate import solve_ivp
 from scipy.special import ndtr, ndtri
 
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least
+from sim.venues import NO_AGREEMENT_DEPTH
 
 OBS = ("trust", "implemented", "commitment")
 DEFAULT_FIGURE = Path("docs") / "figures" / "meanfield_homogeneous.png"
@@ -136,6 +137,10 @@ class MeanField:
     relax: float
     cosign: float
 
+    def signs(self, month: int) -> bool:
+        """Whether an agreement is signed in ``month`` (a session with a text on the table)."""
+        return month in self.sessions and self.depth >= NO_AGREEMENT_DEPTH
+
 
 def mean_field_of(run) -> MeanField:
     """Read a homogeneous run's settings; ConfigError when they are not homogeneous."""
@@ -185,6 +190,19 @@ def complied_share(grid: np.ndarray, threshold: float) -> np.ndarray:
     return np.clip((grid + h / 2 - threshold) / h, 0.0, 1.0)
 
 
+def _session(mf: MeanField, month: int, grid: np.ndarray, c: float, verif: float,
+             k_mat: np.ndarray) -> tuple[bool, float, float, np.ndarray]:
+    """The agreement of ``month``, if one is signed: commitment rises to its depth (with the
+    implementation kernel rebuilt) and its verification channel opens.
+    Returns (signed, commitment, verification, kernel)."""
+    if not mf.signs(month):
+        return False, c, verif, k_mat
+    if mf.depth > c:
+        c = mf.depth
+        k_mat = kernel(grid, mf.rate, c, mf.noise)
+    return True, c, max(verif, mf.verification), k_mat
+
+
 def expected_map(mf: MeanField, points: int = 1001) -> dict[str, np.ndarray]:
     """Expected trust, implementation and commitment per record 0..steps (exact up to the
     grid; see the module docstring)."""
@@ -197,11 +215,8 @@ def expected_map(mf: MeanField, points: int = 1001) -> dict[str, np.ndarray]:
     out = {k: [v] for k, v in (("trust", mu.sum()), ("implemented", grid @ p),
                                ("commitment", c))}
     for month in range(mf.steps):
-        if month in mf.sessions and mf.depth >= 0.01:
-            if mf.depth > c:
-                c = mf.depth
-                k_mat = kernel(grid, mf.rate, c, mf.noise)
-            verif = max(verif, mf.verification)
+        signed, c, verif, k_mat = _session(mf, month, grid, c, verif, k_mat)
+        if signed:
             mu = mu + mf.cosign * mf.depth * (p - mu)
         p, mu = p @ k_mat, mu @ k_mat
         ok = complied_share(grid, mf.tolerance * c)
@@ -223,11 +238,8 @@ def decorrelated_map(mf: MeanField, points: int = 1001) -> dict[str, np.ndarray]
     k_mat = kernel(grid, mf.rate, c, mf.noise)
     out = {"trust": [trust], "implemented": [grid @ p], "commitment": [c]}
     for month in range(mf.steps):
-        if month in mf.sessions and mf.depth >= 0.01:
-            if mf.depth > c:
-                c = mf.depth
-                k_mat = kernel(grid, mf.rate, c, mf.noise)
-            verif = max(verif, mf.verification)
+        signed, c, verif, k_mat = _session(mf, month, grid, c, verif, k_mat)
+        if signed:
             trust += mf.cosign * mf.depth * (1.0 - trust)
         p = p @ k_mat
         q = float(complied_share(grid, mf.tolerance * c) @ p)
@@ -281,7 +293,7 @@ def ode_path(mf: MeanField) -> dict[str, np.ndarray]:
     c, verif = mf.commitment0, 0.0
     out = {"trust": [y[0]], "implemented": [y[1]], "commitment": [c]}
     for month in range(mf.steps):
-        if month in mf.sessions and mf.depth >= 0.01:
+        if mf.signs(month):
             c, verif = max(c, mf.depth), max(verif, mf.verification)
             y[0] += mf.cosign * mf.depth * (1.0 - y[0])
         lam_i, lam_t, t_star = monthly_rates(mf, c, verif, y[1])
@@ -314,7 +326,7 @@ def closure_ode_path(mf: MeanField) -> dict[str, np.ndarray]:
     out = {"trust": [y[0]], "implemented": [y[1]], "commitment": [c]}
     cuts = sorted({0, *(m for m in mf.sessions if m < mf.steps), mf.steps})
     for t0, t1 in zip(cuts[:-1], cuts[1:], strict=True):
-        if t0 in mf.sessions and mf.depth >= 0.01:
+        if mf.signs(t0):
             c, verif = max(c, mf.depth), max(verif, mf.verification)
             y[0] += mf.cosign * mf.depth * (1.0 - y[0])
         sol = solve_ivp(rhs_of(c, verif), (t0, t1), y, t_eval=np.arange(t0 + 1, t1 + 1),

@@ -85,36 +85,16 @@ def draw_phase_diagram(
     mesh = ax.pcolormesh(s, p_r, share, cmap="coolwarm", vmin=0, vmax=1, shading="nearest")
     fig.colorbar(mesh, ax=ax, label="long-run share of AU (always unsafe)")
     fine = np.linspace(*S_RANGE, 400)
-    ax.plot(
-        fine,
-        game.threshold_welfare(b, c, B, W, fine),
-        color="black",
-        lw=2,
-        label="welfare threshold: Pi(AS,AS) = Pi(AU,AU)",
+    lines = (
+        (game.threshold_welfare(b, c, B, W, fine), "black", "-",
+         "welfare threshold: Pi(AS,AS) = Pi(AU,AU)"),
+        (game.threshold_welfare_early(fine), "black", "--", "early regime 1 - 1/s"),
+        (game.threshold_risk_dominance(b, c, B, W, fine), "#00a000", "-",
+         "risk-dominance threshold"),
+        (game.threshold_risk_dominance_early(fine), "#00a000", "--", "early regime 1 - 1/(3s)"),
     )
-    ax.plot(
-        fine,
-        game.threshold_welfare_early(fine),
-        color="black",
-        lw=1.5,
-        ls="--",
-        label="early regime 1 - 1/s",
-    )
-    ax.plot(
-        fine,
-        game.threshold_risk_dominance(b, c, B, W, fine),
-        color="#00a000",
-        lw=2,
-        label="risk-dominance threshold",
-    )
-    ax.plot(
-        fine,
-        game.threshold_risk_dominance_early(fine),
-        color="#00a000",
-        lw=1.5,
-        ls="--",
-        label="early regime 1 - 1/(3s)",
-    )
+    for y, color, style, label in lines:
+        ax.plot(fine, y, color=color, ls=style, lw=2 if style == "-" else 1.5, label=label)
     _label_zones(ax, b, c, B, W)
     ax.set(
         xlim=S_RANGE,
