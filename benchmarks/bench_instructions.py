@@ -1,7 +1,8 @@
 """Instructions per model run, counted by callgrind: a timing that ignores the host's load.
 
     valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*qsort*' \\
-        --callgrind-out-file=/dev/null python benchmarks/bench_instructions.py [scenario] [runs]
+        --callgrind-out-file=/dev/null python benchmarks/bench_instructions.py \\
+        [--scenario NAME] [--runs N]
 
 callgrind counts only inside libc's qsort, and the runs are made from inside a qsort comparator
 (through ctypes), so imports and model set-up are left out; reading the observables back (which
@@ -12,16 +13,22 @@ valgrind prints by the number of runs (default 5). Takes about two minutes.
 from __future__ import annotations
 
 import ctypes
-import sys
 
 import sim
+from sim.errors import ConfigError, OneLineParser, fail, int_at_least
 from sim.model import GovernanceModel
 
 
 def main() -> None:
-    name = sys.argv[1] if len(sys.argv) > 1 else "baseline"
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    run = sim.load_config(name)
+    ap = OneLineParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default="baseline")
+    ap.add_argument("--runs", type=int_at_least(1), default=5)
+    args = ap.parse_args()
+    name, runs = args.scenario, args.runs
+    try:
+        run = sim.load_config(name)
+    except ConfigError as err:
+        fail(err)
     GovernanceModel(run).run()  # warm-up, outside the count
     models = [GovernanceModel(sim.with_seed(run, r)) for r in range(runs)]
 

@@ -11,12 +11,12 @@ ms after set-up.
 
 from __future__ import annotations
 
-import argparse
 import platform
 import statistics
 import time
 
 import sim
+from sim.errors import OneLineParser, int_at_least
 from sim.model import GovernanceModel
 
 
@@ -41,9 +41,9 @@ def time_scenario(name: str, steps: int, repeats: int) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--steps", type=int, default=60)
+    ap = OneLineParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int_at_least(1), default=7)
+    ap.add_argument("--steps", type=int_at_least(1), default=60)
     args = ap.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()}, "
           f"{args.steps} steps, best of {args.repeats}")
