@@ -5,7 +5,7 @@ API, validated by :mod:`sim.config`. Example::
 
     import sim
     res = sim.run("exclusive_club", seed=3, overrides=["scenario.uncertainties.trust_gain=0.08"])
-    res.timeseries.plot(x="month", y="bifurcation_index")
+    res.timeseries.plot(x="month", y="polarization")
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from sim.config import (
     config_hash,
 )
 from sim.errors import ConfigError
-from sim.io import sessions_table, summary_dict, timeseries_table
+from sim.io import ledger_table, regimes_table, sessions_table, summary_dict, timeseries_table
 from sim.model import GovernanceModel
 from sim.scenarios import check_name, locate_error, merge_order
 
@@ -43,6 +43,8 @@ class RunResult:
     timeseries: pd.DataFrame
     sessions: pd.DataFrame
     summary: dict
+    regimes: pd.DataFrame | None = None  # one row per month and regime in force
+    ledger: pd.DataFrame | None = None  # one row per month: trust change by cause
 
     @property
     def outcome(self) -> str:
@@ -161,4 +163,5 @@ def run(scenario: str | RunConfig = "baseline", overrides: Sequence[str] = (), *
     """Build, run and tabulate one model run."""
     model = build_model(scenario, overrides, seed=seed, steps=steps).run()
     return RunResult(model=model, timeseries=timeseries_table(model),
-                     sessions=sessions_table(model), summary=summary_dict(model))
+                     sessions=sessions_table(model), summary=summary_dict(model),
+                     regimes=regimes_table(model), ledger=ledger_table(model))

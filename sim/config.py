@@ -55,10 +55,13 @@ PARAMETERS: dict[str, ParamSpec] = {
     "deal_trust_threshold": ParamSpec(0, 1, "supplier's trust in the target needed for the deal"),
     "deal_rivalry_gate": ParamSpec(0, INF, "rivalry above which the supplier will not budge"),
     "deal_easing": ParamSpec(0, 1, "share of controls lifted per month while the deal holds"),
+    "club_easing": ParamSpec(0, 1, "share of control pressure a supplier waives for fellow "
+                             "members, per unit depth of the regime they share (club penalty)"),
     # uncertainties: what nobody knows
     "trust_gain": ParamSpec(0, 1, "trust gain per verified compliance (share of gap to 1)"),
     "trust_loss": ParamSpec(0, 1, "trust loss per verified shortfall (share of trust)"),
-    "trust_relax": ParamSpec(0, 1, "monthly relaxation of trust toward affinity"),
+    "trust_relax": ParamSpec(0, 1, "monthly relaxation of trust toward its baseline"),
+    "trust_drift": ParamSpec(0, 1, "monthly drift of the baseline toward lived trust (memory)"),
     "cosign_trust_gain": ParamSpec(0, 1, "trust gain between co-signatories per unit depth"),
     "exclusion_penalty": ParamSpec(0, 1, "trust lost in the host and its circle when left out"),
     "dialogue_trust_gain": ParamSpec(0, 1, "trust gain from a bilateral meeting (share of gap)"),
@@ -78,6 +81,24 @@ PARAMETERS: dict[str, ParamSpec] = {
     "lab_regulation_pull": ParamSpec(0, 1, "monthly pull of lab safety up to home rules/pledges"),
     "attend_sensitivity": ParamSpec(0, INF, "steepness of the attendance logit"),
     "sign_noise": ParamSpec(1e-6, 1, "scale of the signing logit (depth units)"),
+    "alignment_rate": ParamSpec(0, 1, "monthly share of the way to the preferred alignment"),
+    "alignment_beta": ParamSpec(0, 50, "intensity of alignment choice (inverse noise)"),
+    "alignment_noise": ParamSpec(0, 1, "s.d. of monthly alignment shocks"),
+    "propensity_trust_neutral": ParamSpec(0, 1, "mutual trust neither attracting nor repelling"),
+    "propensity_regime": ParamSpec(0, 10, "propensity per unit depth of a shared regime"),
+    "propensity_dependence": ParamSpec(0, 10, "propensity per unit compute dependence"),
+    "propensity_rivalry": ParamSpec(0, 10, "propensity lost per unit rivalry"),
+    "controls_rivalry": ParamSpec(0, 10, "rivalry felt per unit export controls endured"),
+    "controls_follow": ParamSpec(0, 1, "how far allied suppliers follow their leader's controls"),
+    "rivalry_narrowing": ParamSpec(0, 10, "bilateral zone of agreement lost per unit rivalry"),
+    "club_trust_weight": ParamSpec(0, 10, "signing utility per unit trust in a regime's members "
+                                   "above neutral"),
+    "like_minded": ParamSpec(-1, 1, "alignment toward the host's side a like-minded "
+                             "invitation needs"),
+    "lab_follow": ParamSpec(0, 10, "signing utility per unit alignment of a lab's home with the "
+                            "host's camp"),
+    "counter_forum_trust": ParamSpec(0, 1, "trust in the other camp's host below which a leader "
+                                     "convenes its own forum"),
     # constants
     "capability_growth": ParamSpec(0, 1, "monthly capability growth at full compute access"),
     "safety_cost": ParamSpec(0, 1, "share of growth lost per unit safety investment"),
@@ -95,23 +116,36 @@ PARAMETERS: dict[str, ParamSpec] = {
     "threat_unsafe": ParamSpec(0, INF, "weight of unverified safety in control pressure"),
     "threat_rivalry": ParamSpec(0, INF, "weight of rivalry in control pressure"),
     "attend_cost": ParamSpec(-INF, INF, "attendance threshold on legitimacy + trust"),
+    "regime_lapse": ParamSpec(1, MAX_STEPS, "months a regime stays in force without renewal"),
+    "implementation_months": ParamSpec(1, MAX_STEPS, "months over which a signed depth phases "
+                                       "in as an obligation"),
+    "shortfall_limit": ParamSpec(1, MAX_STEPS, "months in a row of shortfall before a member "
+                                 "withdraws"),
+    "relation_base": ParamSpec(0, 1, "baseline trust of two states with nothing in common"),
+    "relation_alliance": ParamSpec(0, 1, "baseline trust added by a formal defence alliance"),
+    "relation_partnership": ParamSpec(0, 1, "baseline trust added by a strategic partnership"),
+    "relation_voting": ParamSpec(0, 1, "baseline trust added by identical UN voting"),
+    "voting_scale": ParamSpec(1e-3, 100, "UN ideal-point distance at which voting adds nothing"),
 }
 
 COUNTRY_FIELDS = ("capability", "chip_supply", "hawkishness", "risk_concern", "commitment",
-                  "implemented")
+                  "implemented", "un_ideal_point")
+IDEAL_POINT_RANGE = (-4.0, 4.0)  # the UN voting scale of Bailey, Strezhnev and Voeten
+INITIAL_ALIGNMENT = ("relations", "united", "split")
 LAB_FIELDS = ("capability", "safety_investment", "openness", "track2_propensity")
 
 
 @dataclass(frozen=True)
 class Country:
     name: str
-    bloc: str
+    bloc: str  # a colour for plots only: nothing in the dynamics reads it
     capability: float
     chip_supply: float
     hawkishness: float
     risk_concern: float
     commitment: float
     implemented: float
+    un_ideal_point: float
     legitimacy: dict[str, float]
 
 
@@ -142,11 +176,14 @@ class Venue:
     months: tuple[int, ...]  # 0-based month indices of sessions
     every: int  # recurrence in months after the last listed session (0: none)
     label: str
+    series: str = ""  # the regime this venue's texts renew (default: the venue's own name)
 
 
 @dataclass(frozen=True)
 class Event:
-    """An exogenous shock at a month: controls, rivalry, risk_concern, hawkishness, legitimacy."""
+    """An exogenous shock at a month: controls, rivalry, risk_concern, hawkishness, legitimacy,
+    or a change of government (several attributes at once, optionally withdrawing from the
+    regimes in force)."""
 
     id: str
     month: int
@@ -155,6 +192,20 @@ class Event:
     targets: tuple[str, ...]
     delta: float
     venue_type: str | None = None
+    changes: tuple[tuple[str, float], ...] = ()  # government: (attribute, delta)
+    withdraw: bool = False  # government: leave every regime in force
+
+
+@dataclass(frozen=True)
+class CounterForum:
+    """A leading power's own forum, convened when its camp is shut out (endogenous)."""
+
+    type: str
+    decision: str
+    ambition: float
+    verification: float
+    every: int
+    delay: int
 
 
 @dataclass(frozen=True)
@@ -167,17 +218,24 @@ class Scenario:
     events: tuple[Event, ...]
     params: dict[str, float]
     provenance: dict[str, dict[str, Any]]
-    affinity_within: float
-    affinity_across: float
-    affinity_pairs: tuple[tuple[str, str, float], ...]
+    alliances: tuple[tuple[str, ...], ...]
+    partnerships: tuple[tuple[str, ...], ...]
+    initial_alignment: str
+    counter_forum: CounterForum | None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    depth_threshold: float
-    cross_trust_threshold: float
-    bifurcation_threshold: float
-    window: int  # months over which trust and the index are averaged at the end
+    depth_threshold: float  # a shared regime at least this deep ...
+    coverage_threshold: float  # ... covering at least this share of world capability
+    polarization_low: float  # cooperation: polarization at most this
+    polarization_high: float  # bifurcation: polarization at least this
+    camp_threshold: float  # |alignment| that counts as being in a camp
+    window: int  # months over which polarization is averaged at the end
+
+
+OUTCOME_FIELDS = ("depth_threshold", "coverage_threshold", "polarization_low",
+                  "polarization_high", "camp_threshold")
 
 
 @dataclass(frozen=True)
@@ -303,8 +361,8 @@ def _countries(node: dict) -> tuple[Country, ...]:
         for f in COUNTRY_FIELDS:
             if f not in c:
                 raise ConfigError(f"{key}.{f}", None, "is required")
-            hi = INF if f == "capability" else 1.0
-            vals[f] = _num(f"{key}.{f}", c[f], 0.0, hi)
+            lo, hi = _field_bounds(f)
+            vals[f] = _num(f"{key}.{f}", c[f], lo, hi)
         leg = _mapping(f"{key}.legitimacy", c.get("legitimacy"))
         _only(f"{key}.legitimacy", leg, VENUE_TYPES)
         legit = {t: _num(f"{key}.legitimacy.{t}", leg.get(t), 0.0, 1.0) for t in VENUE_TYPES}
@@ -317,7 +375,15 @@ def _countries(node: dict) -> tuple[Country, ...]:
     return tuple(out)
 
 
-SYNTHETIC_RANGES = ("capability", "hawkishness", "risk_concern", "commitment")
+def _field_bounds(f: str) -> tuple[float, float]:
+    if f == "capability":
+        return 0.0, 1e6
+    if f == "un_ideal_point":
+        return IDEAL_POINT_RANGE
+    return 0.0, 1.0
+
+
+SYNTHETIC_RANGES = ("capability", "hawkishness", "risk_concern", "commitment", "un_ideal_point")
 
 
 def _synthetic(node: dict | None) -> tuple[Country, ...]:
@@ -340,8 +406,7 @@ def _synthetic(node: dict | None) -> tuple[Country, ...]:
         r = node.get(f)
         if not isinstance(r, list) or len(r) != 2:
             raise ConfigError(f"{key}.{f}", r, "must be a range [low, high]")
-        hi = INF if f == "capability" else 1.0
-        lo_v, hi_v = (_num(f"{key}.{f}", x, 0.0, hi) for x in r)
+        lo_v, hi_v = (_num(f"{key}.{f}", x, *_field_bounds(f)) for x in r)
         if lo_v > hi_v:
             raise ConfigError(f"{key}.{f}", r, "low must not exceed high")
         ranges[f] = (lo_v, hi_v)
@@ -354,7 +419,8 @@ def _synthetic(node: dict | None) -> tuple[Country, ...]:
                          hawkishness=float(draws["hawkishness"][i]),
                          risk_concern=float(draws["risk_concern"][i]),
                          commitment=float(draws["commitment"][i]),
-                         implemented=0.8 * float(draws["commitment"][i]), legitimacy=legit)
+                         implemented=0.8 * float(draws["commitment"][i]),
+                         un_ideal_point=float(draws["un_ideal_point"][i]), legitimacy=legit)
                  for i in range(count))
 
 
@@ -387,7 +453,7 @@ def _labs(node: dict, countries: set[str]) -> tuple[Lab, ...]:
 def _venues(node: dict, start, countries: set[str], labs: set[str], steps: int):
     out = []
     allowed_keys = ("type", "host", "decision", "invite", "also_invite", "exclude", "ambition",
-                    "verification", "labs", "calendar", "every", "label", "source")
+                    "verification", "labs", "calendar", "every", "label", "series", "source")
     for name, v in _mapping("scenario.venues", node or {}).items():
         key = f"scenario.venues.{name}"
         v = _mapping(key, v)
@@ -436,11 +502,19 @@ def _venues(node: dict, start, countries: set[str], labs: set[str], steps: int):
             labs=vlabs, months=months,
             every=_int(f"{key}.every", v.get("every", 0), 0),
             label=str(v.get("label", name)),
+            series=_series(f"{key}.series", v.get("series", name)),
         ))
     return tuple(out)
 
 
-EVENT_KINDS = ("controls", "rivalry", "risk_concern", "hawkishness", "legitimacy")
+def _series(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(key, value, "must name the regime the venue's texts renew")
+    return value
+
+
+EVENT_KINDS = ("controls", "rivalry", "risk_concern", "hawkishness", "legitimacy", "government")
+GOVERNMENT_CHANGES = ("risk_concern", "hawkishness", *(f"legitimacy.{t}" for t in VENUE_TYPES))
 
 
 def _events(node: dict, start, countries: set[str]) -> tuple[Event, ...]:
@@ -448,7 +522,8 @@ def _events(node: dict, start, countries: set[str]) -> tuple[Event, ...]:
     for eid, e in _mapping("scenario.events", node or {}).items():
         key = f"scenario.events.{eid}"
         e = _mapping(key, e)
-        _only(key, e, ("date", "kind", "actor", "targets", "delta", "venue_type", "source"))
+        _only(key, e, ("date", "kind", "actor", "targets", "delta", "venue_type", "changes",
+                       "withdraw", "source"))
         kind = _choice(f"{key}.kind", e.get("kind"), EVENT_KINDS)
         if e.get("actor") not in countries:
             raise ConfigError(f"{key}.actor", e.get("actor"), "must be a country of the roster")
@@ -464,8 +539,34 @@ def _events(node: dict, start, countries: set[str]) -> tuple[Event, ...]:
         if not isinstance(e.get("source"), str) or not e["source"].strip():
             raise ConfigError(f"{key}.source", e.get("source"), "every event needs its provenance")
         month = month_index(start, parse_month(f"{key}.date", e.get("date")))
+        changes: tuple[tuple[str, float], ...] = ()
+        withdraw = False
+        if kind == "government":
+            ch = _mapping(f"{key}.changes", e.get("changes") or {})
+            flat = {}
+            for attr, val in ch.items():
+                if attr == "legitimacy":
+                    for t, d in _mapping(f"{key}.changes.legitimacy", val).items():
+                        flat[f"legitimacy.{t}"] = d
+                else:
+                    flat[attr] = val
+            for attr, val in flat.items():
+                if attr not in GOVERNMENT_CHANGES:
+                    raise ConfigError(f"{key}.changes.{attr}", val,
+                                      f"unknown attribute; allowed: {', '.join(GOVERNMENT_CHANGES)}")
+            changes = tuple((a, _num(f"{key}.changes.{a}", v, -1.0, 1.0)) for a, v in flat.items())
+            withdraw = e.get("withdraw", False)
+            if not isinstance(withdraw, bool):
+                raise ConfigError(f"{key}.withdraw", withdraw, "must be true or false")
+            if not changes and not withdraw:
+                raise ConfigError(f"{key}.changes", None,
+                                  "a change of government changes something or withdraws")
+        elif "changes" in e or "withdraw" in e:
+            raise ConfigError(f"{key}.changes", e.get("changes", e.get("withdraw")),
+                              "only a 'government' event takes changes or withdraw")
+        delta = 0.0 if kind == "government" else _num(f"{key}.delta", e.get("delta"), -1.0, 1.0)
         out.append(Event(id=eid, month=month, kind=kind, actor=e["actor"], targets=targets,
-                         delta=_num(f"{key}.delta", e.get("delta"), -1.0, 1.0), venue_type=vt))
+                         delta=delta, venue_type=vt, changes=changes, withdraw=withdraw))
     return tuple(sorted(out, key=lambda ev: ev.month))
 
 
@@ -491,8 +592,8 @@ def _params(sc: dict) -> tuple[dict[str, float], dict[str, dict]]:
 def build_scenario(sc: dict, steps: int = 60) -> Scenario:
     """Validate a plain-dict scenario (as composed by Hydra) into a :class:`Scenario`."""
     _only("scenario", sc, ("name", "description", "start", "levers", "uncertainties",
-                           "constants", "affinity", "countries", "labs", "venues", "events",
-                           "synthetic_states"))
+                           "constants", "relations", "countries", "labs", "venues", "events",
+                           "synthetic_states", "initial_alignment", "counter_forum"))
     start = parse_month("scenario.start", sc.get("start"))
     countries = _countries(sc.get("countries")) + _synthetic(sc.get("synthetic_states"))
     cnames = {c.name for c in countries}
@@ -503,26 +604,58 @@ def build_scenario(sc: dict, steps: int = 60) -> Scenario:
     venues = _venues(sc.get("venues"), start, cnames, lnames, steps)
     events = _events(sc.get("events"), start, cnames)
     values, prov = _params(sc)
-    aff = _mapping("scenario.affinity", sc.get("affinity"))
-    _only("scenario.affinity", aff, ("within", "across", "pairs", "source"))
-    if not isinstance(aff.get("source"), str):
-        raise ConfigError("scenario.affinity.source", aff.get("source"), "needs its provenance")
-    pairs = []
-    for i, p in enumerate(aff.get("pairs") or []):
-        if not isinstance(p, list) or len(p) != 3:
-            raise ConfigError(f"scenario.affinity.pairs[{i}]", p, "must be [actor, actor, value]")
-        a, b, val = p
-        for n in (a, b):
-            if n not in cnames:
-                raise ConfigError(f"scenario.affinity.pairs[{i}]", n, "must name countries")
-        pairs.append((a, b, _num(f"scenario.affinity.pairs[{i}]", val, 0.0, 1.0)))
+    alliances, partnerships = _relations(sc.get("relations"), cnames)
+    mode = sc.get("initial_alignment", "relations")
+    _choice("scenario.initial_alignment", mode, INITIAL_ALIGNMENT)
     return Scenario(
         name=str(sc.get("name", "unnamed")), start=start, countries=countries, labs=labs,
-        venues=venues, events=events, params=values, provenance=prov,
-        affinity_within=_num("scenario.affinity.within", aff.get("within"), 0.0, 1.0),
-        affinity_across=_num("scenario.affinity.across", aff.get("across"), 0.0, 1.0),
-        affinity_pairs=tuple(pairs),
+        venues=venues, events=events, params=values, provenance=prov, alliances=alliances,
+        partnerships=partnerships, initial_alignment=mode,
+        counter_forum=_counter_forum(sc.get("counter_forum")),
     )
+
+
+def _relations(node: Any, cnames: set[str]) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Groups of countries tied by alliance or by partnership (pairwise facts, cited)."""
+    rel = _mapping("scenario.relations", node)
+    _only("scenario.relations", rel, ("alliances", "partnerships", "source"))
+    src = rel.get("source")
+    if not isinstance(src, dict) or not all(isinstance(src.get(k), str) and src[k].strip()
+                                            for k in ("alliances", "partnerships")):
+        raise ConfigError("scenario.relations.source", src,
+                          "must give the provenance of alliances and partnerships")
+    out = []
+    for kind in ("alliances", "partnerships"):
+        groups = rel.get(kind) or {}
+        groups = _mapping(f"scenario.relations.{kind}", groups)
+        parsed = []
+        for gname, members in groups.items():
+            key = f"scenario.relations.{kind}.{gname}"
+            names = _names(key, members)
+            for n in names:
+                if n not in cnames:
+                    raise ConfigError(key, n, "must name countries of the roster")
+            parsed.append(names)
+        out.append(tuple(parsed))
+    return out[0], out[1]
+
+
+def _counter_forum(node: Any) -> CounterForum | None:
+    if node is None:
+        return None
+    key = "scenario.counter_forum"
+    cf = _mapping(key, node)
+    _only(key, cf, ("type", "decision", "ambition", "verification", "every", "delay", "source"))
+    if not isinstance(cf.get("source"), str) or not cf["source"].strip():
+        raise ConfigError(f"{key}.source", cf.get("source"), "needs its provenance")
+    every = _int(f"{key}.every", cf.get("every"), 1)
+    delay = _int(f"{key}.delay", cf.get("delay", 1), 0)
+    return CounterForum(
+        type=_choice(f"{key}.type", cf.get("type"), VENUE_TYPES),
+        decision=_choice(f"{key}.decision", cf.get("decision"), ("host_proposal", "consensus")),
+        ambition=_num(f"{key}.ambition", cf.get("ambition"), 0.0, 1.0),
+        verification=_num(f"{key}.verification", cf.get("verification"), 0.0, 1.0),
+        every=every, delay=delay)
 
 
 TOP_KEYS = ("scenario", "seed", "steps", "outcome", "replicates")
@@ -546,12 +679,13 @@ def build_run_config(cfg: DictConfig | dict) -> RunConfig:
     if steps > MAX_STEPS:
         raise ConfigError("steps", steps, f"must be an integer in [1, {MAX_STEPS}] (months)")
     oc = _mapping("outcome", data.get("outcome"))
-    _only("outcome", oc, ("depth_threshold", "cross_trust_threshold", "bifurcation_threshold",
-                          "window"))
-    outcome = Outcome(**{k: _num(f"outcome.{k}", oc.get(k), 0.0, 1.0)
-                         for k in ("depth_threshold", "cross_trust_threshold",
-                                   "bifurcation_threshold")},
+    _only("outcome", oc, (*OUTCOME_FIELDS, "window"))
+    outcome = Outcome(**{k: _num(f"outcome.{k}", oc.get(k), 0.0, 1.0) for k in OUTCOME_FIELDS},
                       window=_int("outcome.window", oc.get("window"), 1))
+    if outcome.polarization_low > outcome.polarization_high:
+        raise ConfigError("outcome.polarization_low", outcome.polarization_low,
+                          f"must not exceed outcome.polarization_high "
+                          f"({outcome.polarization_high})")
     scenario = build_scenario(_mapping("scenario", data.get("scenario")), steps)
     return RunConfig(scenario=scenario, seed=seed, steps=steps, outcome=outcome,
                      config_hash=config_hash(data), raw=data)

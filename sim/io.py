@@ -1,8 +1,9 @@
 """Tidy tables and files from a finished model; atomic writes.
 
-A run writes four files: ``timeseries.csv`` (one row per step, step 0 = the initial state),
-``sessions.csv`` (one row per session and invitee: attended, signed), ``summary.json`` and
-``timeseries.png``. Each file is written to a temporary name and renamed into place, so a run
+A run writes ``timeseries.csv`` (one row per step, step 0 = the initial state), ``sessions.csv``
+(one row per session and invitee: attended, signed), ``regimes.csv`` (one row per month and
+regime in force: members, depth, coverage), ``ledger.csv`` (one row per month: the change in
+trust by cause), ``summary.json`` and ``timeseries.png``. Each file is written to a temporary name and renamed into place, so a run
 directory never holds a half-written file.
 """
 
@@ -53,6 +54,22 @@ def sessions_table(model) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def regimes_table(model) -> pd.DataFrame:
+    """One row per month and regime in force (step 0: the initial state)."""
+    cols = ["step", "month", "regime", "type", "depth", "verification", "members", "coverage",
+            "leader_a", "leader_b", "renewed", "member_names"]
+    df = pd.DataFrame(model.regime_rows, columns=[c for c in cols if c != "month"])
+    df.insert(1, "month", [month_label(model.start, s - 1) for s in df["step"]])
+    return df[cols]
+
+
+def ledger_table(model) -> pd.DataFrame:
+    """One row per month: the mean change of trust per ordered pair of countries, by cause."""
+    df = model.ledger.table()
+    df.insert(1, "month", [month_label(model.start, s - 1) for s in df["step"]])
+    return df
+
+
 def package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
@@ -76,7 +93,9 @@ def summary_dict(model) -> dict:
         "outcome_basis": (basis := model.outcome_basis()),
         "leaders": basis["leaders"],
         "final": {k: round(float(v), 10) for k, v in model.obs.items()},
-        "blocs": model.blocs_found(),
+        "camps": model.camps_found(),
+        "forums": {k: {"from": v[0], "after": v[1]}
+                   for k, v in getattr(model, "forum_causes", {}).items()},
         "sessions": len(model.sessions),
         "config_hash": run.config_hash,
         "versions": package_versions(),
@@ -124,10 +143,12 @@ def write_run(model, out_dir: Path, *, figure: bool = True) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     ts = timeseries_table(model)
     paths = {"timeseries": out_dir / "timeseries.csv", "sessions": out_dir / "sessions.csv",
+             "regimes": out_dir / "regimes.csv", "ledger": out_dir / "ledger.csv",
              "summary": out_dir / "summary.json"}
     atomic_write_text(paths["timeseries"], ts.to_csv(index=False, float_format="%.10g"))
-    atomic_write_text(paths["sessions"], sessions_table(model).to_csv(index=False,
-                                                                       float_format="%.10g"))
+    for key, table in (("sessions", sessions_table), ("regimes", regimes_table),
+                       ("ledger", ledger_table)):
+        atomic_write_text(paths[key], table(model).to_csv(index=False, float_format="%.10g"))
     atomic_write_text(paths["summary"], json.dumps(summary_dict(model), indent=2) + "\n")
     if figure:
         from sim.plots import timeseries_figure

@@ -53,3 +53,12 @@ def deal_incentive(commitment: np.ndarray, stake: np.ndarray, threshold: float) 
     supplier that would ease them: rivalry below the gate and a verification channel open)
     aims a share ``stake`` of the way from its commitment up to the deal's safety threshold."""
     return commitment + stake * np.maximum(threshold - commitment, 0.0)
+
+
+def phase_in(obligation: np.ndarray, commitment: np.ndarray, months: float) -> np.ndarray:
+    """Commitments phase in: a signed depth becomes an obligation over ``months`` months (a
+    straight-line schedule, as implementation periods in treaties and the EU AI Act's staged
+    application), obligation + commitment / months, capped at the commitment; an obligation
+    falls at once with the commitment (a lapsed regime, a withdrawal). Compliance is judged
+    against this schedule, so signing a deep text does not by itself read as a shortfall."""
+    return np.minimum(obligation + commitment / months, commitment)

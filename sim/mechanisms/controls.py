@@ -17,20 +17,47 @@ from sim.mechanisms import clip, fill_diagonal
 
 def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety: np.ndarray,
                      rivalry: np.ndarray, hawkishness: np.ndarray, supply: np.ndarray,
-                     w_capability: float, w_unsafe: float, w_rivalry: float) -> np.ndarray:
+                     alignment: np.ndarray, shared_depth: np.ndarray, w_capability: float,
+                     w_unsafe: float, w_rivalry: float, club_easing: float) -> np.ndarray:
     """The level of controls each supplier would like on each target, in [0, 1].
 
-    threat[i, j] = (1 - trust[i, j]) * (w_capability * min(cap_j / cap_i, 1)
-                   + w_unsafe * (1 - verified_safety[i, j])) + w_rivalry * rivalry[i, j];
-    pressure = clip(hawkishness_i * threat, 0, 1) for suppliers (supply_i > 0), 0 otherwise and
-    on the diagonal.
+    threat[i, j] = opposition_ij (1 - trust[i, j]) (w_capability min(cap_j / cap_i, 1)
+                   + w_unsafe (1 - verified_safety[i, j])) + w_rivalry rivalry[i, j],
+    opposition_ij = (1 - a_i a_j) / 2: 0 within a camp, 1/2 toward the non-aligned, 1 across;
+    then the club penalty: threat (1 - club_easing shared_depth[i, j]), a supplier easing for
+    fellow members of the regimes in force (the tiered chip rules of 2025);
+    pressure = clip(hawkishness_i threat, 0, 1) for suppliers (supply_i > 0), 0 otherwise and on
+    the diagonal. Controls are bloc policy: a distrusted ally is not a target (version 1 charged
+    distrust to friends as well).
     """
     ratio = np.minimum(capability / np.maximum(capability, 1e-12)[:, None], 1.0)
-    threat = (1.0 - trust) * (w_capability * ratio + w_unsafe * (1.0 - verified_safety))
+    opposition = 0.5 - 0.5 * np.multiply.outer(alignment, alignment)
+    threat = opposition * (1.0 - trust) * (w_capability * ratio
+                                           + w_unsafe * (1.0 - verified_safety))
     threat += w_rivalry * rivalry
+    if club_easing:
+        threat *= 1.0 - club_easing * shared_depth
     pressure = clip((hawkishness * (supply > 0))[:, None] * threat, 0.0, 1.0)
     fill_diagonal(pressure, 0.0)
     return pressure
+
+
+def follow_leaders(pressure: np.ndarray, controls: np.ndarray, alignment: np.ndarray,
+                   supply: np.ndarray, leaders: tuple[int, int], follow: float) -> np.ndarray:
+    """Allied suppliers follow their bloc leader (the Dutch and Japanese tool controls of 2023
+    matched the US rules of October 2022): supplier i's pressure on j is at least
+    follow * max(0, a_i a_L) * controls[L, j], L the leader on i's side. Leaders and
+    non-suppliers are unchanged."""
+    a, b = leaders
+    side_a = alignment * alignment[a] >= alignment * alignment[b]
+    lead = np.where(side_a, a, b)
+    weight = follow * np.maximum(alignment * alignment[lead], 0.0) * (supply > 0)
+    weight[[a, b]] = 0.0
+    if not weight.any():
+        return pressure
+    out = np.maximum(pressure, weight[:, None] * controls[lead])
+    fill_diagonal(out, 0.0)
+    return out
 
 
 def adjust_controls(controls: np.ndarray, pressure: np.ndarray, tighten: float,

@@ -70,3 +70,13 @@ def clip_trust(trust: np.ndarray) -> np.ndarray:
     out = clip(trust, 0.0, 1.0)
     fill_diagonal(out, 1.0)
     return out
+
+
+def drift_baseline(baseline: np.ndarray, trust: np.ndarray, rate: float) -> np.ndarray:
+    """Trust with memory: the baseline that trust relaxes to drifts toward lived trust,
+    baseline + rate (trust - baseline), with ``rate`` per month small (a half-life of years), so
+    sustained exclusion, rivalry or shared regimes leave a lasting mark (hysteresis) while a
+    short episode fades. The form is the slow-variable ("habituation") reading of
+    expectation-state models of trust (Lewicki and Bunker 1995: calculus-based trust becomes
+    knowledge-based trust with lived experience)."""
+    return baseline + rate * (trust - baseline)

@@ -1,0 +1,57 @@
+"""Regimes as clubs: agreements in force, with members, depth and verification.
+
+A regime is the agreement of one venue series (the UN's AI texts, the summit series, a bilateral
+channel). A session of the series that produces a text renews it: its depth and verification
+become the new text's, its members the new signatories, its clock restarts. A regime lapses
+``lapse`` months after its last renewal unless reaffirmed; members withdraw after a change of
+government that says so (an event) or after ``shortfall_limit`` months in a row of falling short
+of their obligations (Barrett, Oxford Econ. Pap. 46, 1994: self-enforcing treaties hold only
+what members want to keep). Membership pays through trust among members, through the club
+penalty (suppliers easing controls for fellow members, Nordhaus, Am. Econ. Rev. 105, 2015; the
+tiered chip-export rules of 2025) and costs compliance and, for the hawkish, sovereignty.
+
+Shapes: R regimes, N countries; ``members`` is (R, N) bool, ``depth``, ``verification`` and
+``renewed`` are (R,). Functions are pure; the model holds the arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.mechanisms import fill_diagonal
+
+
+def in_force(members: np.ndarray, renewed: np.ndarray, month: int, lapse: float) -> np.ndarray:
+    """(R,) regimes in force: renewed fewer than ``lapse`` months ago, two or more members."""
+    return ((month - renewed) < lapse) & (members.sum(axis=1) >= 2)
+
+
+def shared_max(members: np.ndarray, values: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """(N, N): for each pair of distinct countries, the largest ``values`` (e.g. depth or
+    verification) among the active regimes both belong to; 0 where they share none."""
+    n = members.shape[1]
+    out = np.zeros((n, n))
+    for r in np.flatnonzero(active):
+        m = members[r]
+        v = values[r]
+        np.maximum(out, v, out=out, where=m[:, None] & m[None, :])
+    fill_diagonal(out, 0.0)
+    return out
+
+
+def member_max(members: np.ndarray, values: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """(N,): the largest ``values`` among the active regimes each country belongs to (0: none).
+    With depths this is a country's commitment: what it has signed and still keeps."""
+    if not active.any():
+        return np.zeros(members.shape[1])
+    return (members[active] * values[active, None]).max(axis=0)
+
+
+def shortfall_streak(streak: np.ndarray, short: np.ndarray) -> np.ndarray:
+    """Months in a row each country has fallen short of a non-zero obligation."""
+    return np.where(short, streak + 1, 0)
+
+
+def coverage(members: np.ndarray, capability: np.ndarray) -> np.ndarray:
+    """(R,) share of world capability inside each regime."""
+    return members.dot(capability) / float(capability.sum())
