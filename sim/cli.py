@@ -59,8 +59,11 @@ def _app(cfg: DictConfig) -> None:
     print(f"scenario {model.scenario_name}, seed {model.run_config.seed}, "
           f"{model.run_config.steps} months: outcome {model.outcome()}")
     print("  " + ", ".join(f"{k}={obs[k]:.3f}" for k in
-                           ("mean_trust", "cross_bloc_trust", "bifurcation_index",
-                            "regime_coverage", "global_safety", "mean_controls")))
+                           ("polarization", "cross_camp_trust", "regime_coverage",
+                            "shared_depth", "global_safety", "mean_controls")))
+    camps = model.camps_found()
+    print(f"  camps: A {', '.join(camps['A'])}; B {', '.join(camps['B'])}; "
+          f"{len(model.regime_series)} regimes, {int(obs['regimes_in_force'])} in force")
     print(f"  {len(model.sessions)} venue sessions, {int(obs['incidents'])} incidents; files: "
           + ", ".join(p.name for p in result["paths"].values()))
     print(f"run directory: {out}")

@@ -319,8 +319,14 @@ def render_table(outcomes: pd.DataFrame, observables: pd.DataFrame, reference: s
 # titles and units of the comparison's own US-China probes.
 UNITS = {
     "mean_trust": "trust [0-1]",
-    "cross_bloc_trust": "trust [0-1]",
-    "bifurcation_index": "index [0-1]",
+    "cross_camp_trust": "trust [0-1]",
+    "polarization": "index [0-1]",
+    "camp_a_share": "share of world capability [0-1]",
+    "camp_b_share": "share of world capability [0-1]",
+    "regimes_in_force": "regimes (count)",
+    "regime_depth": "depth [0-1]",
+    "shared_depth": "depth [0-1]",
+    "deals": "supplier-target months (count)",
     "global_safety": "capability-weighted level [0-1]",
     "mean_controls": "stringency [0-1]",
     "incidents": "incidents (count)",

@@ -178,6 +178,10 @@ class Venue:
     label: str
     series: str = ""  # the regime this venue's texts renew (default: the venue's own name)
 
+    def __post_init__(self) -> None:
+        if not self.series:
+            object.__setattr__(self, "series", self.name)
+
 
 @dataclass(frozen=True)
 class Event:

@@ -49,7 +49,7 @@ def cases_of_interest(table: pd.DataFrame, target: str, *, by: str | None = "poi
     """Boolean output per point (``by``) or per row (``by=None``): outcome share >= min_share
     for an outcome target; mean bifurcation index >= threshold for ``index``."""
     ok = table[table["status"] == "ok"]
-    value = (ok["bifurcation_index"].astype(float) if target == "index"
+    value = (ok["polarization"].astype(float) if target == "index"
              else (ok["outcome"] == target).astype(float))
     if by is not None:
         value = value.groupby(ok[by]).mean()

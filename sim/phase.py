@@ -32,7 +32,7 @@ from sim.sweep import OUTCOMES
 
 def phase_table(x: str, y: str, *, scenario: str = "baseline", seeds: int = 10,
                 seed: int = 0, steps: int = 60, overrides: tuple[str, ...] = (),
-                observable: str = "bifurcation_index", jobs: int = 2,
+                observable: str = "polarization", jobs: int = 2,
                 progress: bool = False) -> tuple[pd.DataFrame, BatchResult]:
     """Run the grid ``x`` by ``y`` (each ``PATH=VALUES``); returns one row per cell (x, y,
     runs, failed, share_<outcome>, mean_<observable> over the cell's runs) and the batch
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
         cells, res = phase_table(args.x, args.y, scenario=args.scenario, seeds=args.seeds,
                                  seed=args.seed, steps=args.steps,
                                  overrides=tuple(args.overrides),
-                                 observable=args.observable or "bifurcation_index",
+                                 observable=args.observable or "polarization",
                                  jobs=args.jobs, progress=not args.quiet)
     except ConfigError as exc:
         fail(exc)

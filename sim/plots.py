@@ -20,9 +20,15 @@ OUTCOME_COLOURS = {"cooperation": "#2ca02c", "bifurcation": "#d62728",
 OUTCOMES = ("cooperation", "bifurcation", "fragmentation")
 SERIES = {
     "mean_trust": ("Mean trust", "#1f77b4"),
-    "cross_bloc_trust": ("Cross-bloc trust", "#9467bd"),
-    "bifurcation_index": ("Bifurcation index", "#d62728"),
+    "cross_camp_trust": ("Trust across the camps", "#9467bd"),
+    "polarization": ("Polarization (Esteban-Ray)", "#d62728"),
+    "camp_a_share": ("Camp A (capability share)", "#1f77b4"),
+    "camp_b_share": ("Camp B (capability share)", "#d62728"),
+    "regimes_in_force": ("Regimes in force", "#2ca02c"),
+    "regime_depth": ("Deepest regime in force", "#98df8a"),
     "regime_coverage": ("Regime coverage (capability share)", "#2ca02c"),
+    "shared_depth": ("Depth shared by the leaders", "#bcbd22"),
+    "deals": ("Safety-for-compute deal months", "#aec7e8"),
     "global_safety": ("Global implemented safety", "#17becf"),
     "lab_safety": ("Lab safety investment", "#8c564b"),
     "mean_controls": ("Mean export controls", "#ff7f0e"),
@@ -32,8 +38,9 @@ SERIES = {
 VENUE_COLOURS = {"un": "#2ca02c", "summit": "#1f77b4", "bilateral": "#d62728",
                  "track2": "#9467bd"}
 PANELS = (
-    ("Trust between countries", ("mean_trust", "cross_bloc_trust"), "trust [0-1]"),
-    ("Blocs and regime", ("bifurcation_index", "regime_coverage"), "index / share [0-1]"),
+    ("Trust between countries", ("mean_trust", "cross_camp_trust"), "trust [0-1]"),
+    ("Camps and regimes", ("polarization", "regime_coverage", "shared_depth"),
+     "index / share / depth [0-1]"),
     ("Safety and controls", ("global_safety", "lab_safety", "mean_controls"), "level [0-1]"),
     ("Race", ("capability_gap",), "relative gap [0-1]"),
 )
@@ -110,7 +117,8 @@ def timeseries_figure(model, ts: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def trust_network(ax, model, *, trust=None, capability=None, threshold: float = 0.5,
+def trust_network(ax, model, *, trust=None, capability=None, alignment=None,
+                  threshold: float = 0.5,
                   pos: dict | None = None, labels: bool | None = None,
                   title: str | None = None, legend: bool = True) -> dict:
     """Draw the trust network between countries on ``ax``; returns the node positions.
@@ -118,8 +126,9 @@ def trust_network(ax, model, *, trust=None, capability=None, threshold: float = 
     Nodes are countries, coloured by bloc (``BLOC_COLOURS``), their area proportional to
     capability relative to the most capable country in the picture. An edge joins two countries
     whose mutual trust (T_ij + T_ji) / 2 is at least ``threshold``; its width and opacity grow
-    with that trust. The marker shows the two blocs the model finds in the drawn trust matrix
-    (spectral split, :func:`sim.metrics.two_way_split`): circles and squares.
+    with that trust. The marker shows the camp each country stands in by its alignment
+    (circle: camp A, square: camp B, triangle: non-aligned); pass ``alignment`` to draw an
+    earlier month's camps.
 
     ``trust`` and ``capability`` default to the model's current arrays; pass copies taken at an
     earlier month to draw that moment. Pass the returned ``pos`` to a second call to keep every
@@ -130,14 +139,15 @@ def trust_network(ax, model, *, trust=None, capability=None, threshold: float = 
     import networkx as nx
     import numpy as np
 
-    from sim.metrics import two_way_split
+    from sim.mechanisms.alignment import camps
 
     t = np.asarray(model.trust if trust is None else trust, dtype=float)
     cap = np.asarray(model.capability if capability is None else capability, dtype=float)
     names, blocs = list(model.country_names), [str(b) for b in model.blocs]
     n = len(names)
     w = 0.5 * (t + t.T)
-    side, _ = two_way_split(t)
+    al = np.asarray(model.alignment if alignment is None else alignment, dtype=float)
+    camp_a, camp_b = camps(al, model.poles[0], model.run_config.outcome.camp_threshold)
 
     g = nx.Graph()
     g.add_nodes_from(names)
@@ -158,7 +168,7 @@ def trust_network(ax, model, *, trust=None, capability=None, threshold: float = 
                            alpha=[0.25 + 0.65 * s for s in strength] if edges else None,
                            edge_color="#444444")
     size = 80 + 1400 * cap / max(cap.max(), 1e-12)
-    for marker, mask in (("o", ~side), ("s", side)):
+    for marker, mask in (("o", camp_a), ("s", camp_b), ("^", ~camp_a & ~camp_b)):
         idx = np.flatnonzero(mask)
         if idx.size:
             nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=[names[k] for k in idx],
@@ -174,10 +184,11 @@ def trust_network(ax, model, *, trust=None, capability=None, threshold: float = 
     if title:
         ax.set_title(title, fontsize=10)
     if legend:
-        handles = [Line2D([], [], ls="", marker="o", ms=8, color=c, label=f"bloc: {b}")
+        handles = [Line2D([], [], ls="", marker="o", ms=8, color=c, label=f"colour: {b}")
                    for b, c in BLOC_COLOURS.items() if b in blocs]
         handles += [Line2D([], [], ls="", marker=m, ms=8, mfc="white", mec="black",
-                               label=f"found bloc {k}") for m, k in (("o", "A"), ("s", "B"))]
+                               label=k) for m, k in (("o", "camp A"), ("s", "camp B"),
+                                                     ("^", "non-aligned"))]
         handles += [Line2D([], [], color="#444444", lw=0.5 + 4.0 * s, alpha=0.25 + 0.65 * s,
                                label=f"mutual trust {threshold + s * span:.2f}")
                     for s in (0.0, 0.5, 1.0)]

@@ -27,7 +27,8 @@ from sim.scenarios import LIBRARY, display_path, load_scenario, merge_order, sce
 
 DOC = ROOT / "docs" / "PARAMETERS.md"
 REFERENCE = "baseline"
-ACTOR_KEYS = ("countries", "labs", "venues", "events", "affinity")
+ACTOR_KEYS = ("countries", "labs", "venues", "events", "relations", "initial_alignment",
+              "counter_forum")
 KNOWN_KEYS = ("name", "description", "start", *SECTIONS, *ACTOR_KEYS)
 
 
@@ -150,10 +151,14 @@ VENUE_HEAD = ["venue", "type", "host", "decision", "invited", "labs", "ambition"
 EVENT_HEAD = ["event", "date", "kind", "actor -> targets", "delta", "source"]
 
 
-def affinity_lines(aff: dict) -> list[str]:
-    pairs = ", ".join(f"{a}-{b} {v:g}" for a, b, v in aff.get("pairs") or [])
-    return [f"Trust affinity: within a bloc {aff['within']:g}, across blocs {aff['across']:g}"
-            + (f"; pairs: {pairs}" if pairs else "") + f". Source: {cell(aff['source'])}"]
+def relations_lines(rel: dict) -> list[str]:
+    """Starting relations: the alliance and partnership groups with their sources."""
+    out = []
+    for kind in ("alliances", "partnerships"):
+        groups = "; ".join(f"{g}: {', '.join(m)}" for g, m in (rel.get(kind) or {}).items())
+        out.append(f"{kind.capitalize()}: {groups or 'none'}. "
+                   f"Source: {cell((rel.get('source') or {}).get(kind, ''))}")
+    return out
 
 
 def changed_entries(sc: dict, ref: dict, key: str) -> dict:
@@ -163,7 +168,7 @@ def changed_entries(sc: dict, ref: dict, key: str) -> dict:
 
 
 def actor_sections(sc: dict, ref: dict | None) -> list[str]:
-    """Actors, venues, events and affinity: all of them, or those that differ from ``ref``."""
+    """Actors, venues, events and relations: all of them, or those that differ from ``ref``."""
     out: list[str] = []
     parts = (("Countries", "countries", COUNTRY_HEAD, country_rows),
              ("Labs and institutions", "labs", LAB_HEAD, lab_rows),
@@ -174,8 +179,8 @@ def actor_sections(sc: dict, ref: dict | None) -> list[str]:
         if entries:
             out += ["", f"{title}{'' if ref is None else ' changed or added'}:", ""]
             out += table(head, rows(entries))
-    if ref is None or sc.get("affinity") != ref.get("affinity"):
-        out += ["", *affinity_lines(sc["affinity"])]
+    if ref is None or sc.get("relations") != ref.get("relations"):
+        out += ["", *relations_lines(sc["relations"])]
     extra = {k: v for k, v in sc.items() if k not in KNOWN_KEYS
              and (ref is None or ref.get(k) != v)}
     for k, v in extra.items():

@@ -6,7 +6,7 @@ runs R replicates per sample point with the batch runner (common random numbers:
 uses the same R seeds, spawned from ``--seed``), reduces each point to one output and writes the
 indices with confidence intervals (CSV) and a bar chart (PNG).
 
-Outputs: any final observable, averaged over the replicates (``bifurcation_index``, the default,
+Outputs: any final observable, averaged over the replicates (``polarization``, the default,
 ``mean_trust``, ...), or ``p_cooperation`` / ``p_bifurcation`` / ``p_fragmentation``, the share
 of replicates ending in that outcome.
 
@@ -157,7 +157,7 @@ class SensitivityResult:
 
 
 def run_sensitivity(*, scenario: str = "baseline", method: str = "sobol",
-                    output: str = "bifurcation_index", params: list[str] | None = None,
+                    output: str = "polarization", params: list[str] | None = None,
                     n: int = 64, replicates: int = 2, steps: int = 60, seed: int = 0,
                     overrides: tuple[str, ...] = (), jobs: int = 2, progress: bool = False,
                     runs_out: Path | None = None) -> SensitivityResult:
@@ -197,7 +197,7 @@ def _sensitivity_main(argv: list[str]) -> None:
                         help="fixed overrides applied to every run (Hydra syntax)")
     parser.add_argument("--scenario", default="baseline")
     parser.add_argument("--method", default="sobol", choices=METHODS)
-    parser.add_argument("--output", default="bifurcation_index", choices=OUTPUTS,
+    parser.add_argument("--output", default="polarization", choices=OUTPUTS,
                         help="observable (mean over replicates) or p_<outcome>")
     parser.add_argument("--params", default=None,
                         help="comma-separated uncertainties (default: all with a range)")
