@@ -1,6 +1,6 @@
 """Venue sessions: who is invited, who comes, how deep a text is agreed, who signs.
 
-A session is a pure function of the world's state and pre-drawn uniforms (MODEL.md, Venues):
+A session is a pure function of the world's state and pre-drawn uniforms (docs/ODD.md, section 6.8):
 
 1. invitees by the venue's rule: ``all`` (UN: every member), ``like_minded`` (countries whose
    alignment leans at least ``like_minded`` toward the host's side, plus explicit invitees;
