@@ -534,7 +534,8 @@ def estimate_critical(beta_js: Sequence[float], mus: Sequence[float],
                       ses: Sequence[float]) -> Critical:
     """Critical coupling from growth factors: weighted least squares of mu on beta J
     (mu = 1 + rate (beta J - beta J_c) in the linear regime), beta J_c where the line crosses 1,
-    its s.e. by the delta method (with the fit's covariance)."""
+    its s.e. by the delta method (with the fit's covariance). The growth factors' errors must
+    be independent (runs with different seeds at every point)."""
     x, y, s = (np.asarray(v, dtype=float) for v in (beta_js, mus, ses))
     w = 1.0 / s ** 2
     xm, ym = (w * x).sum() / w.sum(), (w * y).sum() / w.sum()
@@ -576,9 +577,12 @@ class SweepSettings:
 def _critical(s: SweepSettings, k: int, source: str, count: int) -> tuple[Critical, list]:
     """The growth-factor estimate of the critical coupling for one world and source
     (``layer``, ``model``, or ``map``: the same estimator on the noise-free map, whose offset
-    from 1 is the estimator's own bias from the cubic term of tanh), and the growth factors."""
+    from 1 is the estimator's own bias from the cubic term of tanh), and the growth factors.
+    Each beta J point has its own seeds: with common random numbers the points' errors would
+    be correlated (one run's noise lifts every growth factor alike), which the fit's
+    independent-error standard error would not see."""
     mus, ses = [], []
-    for bj in s.critical_beta_js:
+    for i, bj in enumerate(s.critical_beta_js):  # independent seeds per point (see below)
         if source == "map":
             x = map_path(s.critical_m0, bj, s.rate, s.critical_months)
             mus.append((x[-1] / x[0]) ** (1.0 / s.critical_months))
@@ -586,11 +590,12 @@ def _critical(s: SweepSettings, k: int, source: str, count: int) -> tuple[Critic
             continue
         if source == "layer":
             runs = simulate_layer(bj, n=s.n, rate=s.rate, noise=s.noise, m0=s.critical_m0,
-                                  months=s.critical_months, seeds=count, k=k, seed=1)
+                                  months=s.critical_months, seeds=count, k=k, seed=1 + i)
         else:
             run = model_run(bj, months=s.critical_months, n=s.model_n, rate=s.rate,
                             noise=s.noise, k=k)
-            runs = simulate_model(run, m0=s.critical_m0, seeds=count, first_seed=1000)
+            runs = simulate_model(run, m0=s.critical_m0, seeds=count,
+                                  first_seed=1000 + i * count)
         mu, se = growth_factor(runs, s.critical_months)
         mus.append(mu)
         ses.append(se)

@@ -201,8 +201,8 @@ def test_two_communities_two_opposed_camps_above_one_world_below():
 @pytest.mark.parametrize("k", [1, 2])
 def test_growth_factors_put_the_critical_point_at_one(k):
     mus, ses = [], []
-    for bj in at.CRITICAL_SWEEP:
-        runs = at.simulate_layer(bj, m0=0.05, months=20, seeds=300, k=k, seed=1, **LAYER)
+    for i, bj in enumerate(at.CRITICAL_SWEEP):  # independent seeds per point
+        runs = at.simulate_layer(bj, m0=0.05, months=20, seeds=300, k=k, seed=1 + i, **LAYER)
         mu, se = at.growth_factor(runs, 20)
         mus.append(mu)
         ses.append(se)
