@@ -229,13 +229,20 @@ def noisy_m(beta_j: float, rate: float, noise: float, points: int = 401) -> floa
     return _noisy_m(float(beta_j), float(rate), float(noise), int(points))
 
 
+def clip_negligible(beta_j: float, rate: float, noise: float) -> bool:
+    """Whether the clip to [-1, 1] leaves the polarized state m* as it is: m* is more than
+    8 per-country spreads, noise / sqrt(2 rate - rate^2), below 1 (effect below 1e-15)."""
+    return noise == 0 or 1.0 - spontaneous_m(beta_j) > 8.0 * noise / np.sqrt(
+        2.0 * rate - rate * rate)
+
+
 @functools.lru_cache(maxsize=4096)
 def _noisy_m(beta_j: float, rate: float, noise: float, points: int) -> float:
     if beta_j <= CRITICAL_BETA_J:
         return 0.0
     ms = spontaneous_m(beta_j)
-    if noise == 0 or 1.0 - ms > 8.0 * noise / np.sqrt(2.0 * rate - rate * rate):
-        return ms  # the clip is 8 spreads away: its effect is below 1e-15
+    if clip_negligible(beta_j, rate, noise):
+        return ms
 
     def f(m):
         return clipped_stationary_mean(np.tanh(beta_j * m), rate, noise, points) / m - 1.0
@@ -690,8 +697,12 @@ def figure_bytes(rows: list[dict], s: SweepSettings) -> bytes:
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.6), sharey=True)
     top = max((*s.beta_js, *s.model_beta_js)) * 1.04
     fine = np.linspace(0.0, top, 800)
-    coarse = np.concatenate([[1.0 + 1e-3], np.linspace(1.1, top, 12)])
-    noisy = [noisy_m(b, s.rate, s.noise, points=151) for b in coarse]  # a curve to the eye
+    easy = [b for b in fine if b > CRITICAL_BETA_J and clip_negligible(b, s.rate, s.noise)]
+    start = max(easy, default=CRITICAL_BETA_J)
+    hard = np.linspace(start, top, max(3, int(np.ceil((top - start) / 0.15)) + 1))[1:]
+    coarse = np.array([*easy, *hard])
+    noisy = [noisy_m(b, s.rate, s.noise, points=201 if b in hard else 401)  # to the eye
+             for b in coarse]
     below = fine[(fine > 0) & (fine < 0.98)]
     floor = [expected_abs_m(b, s.rate, s.noise, s.n) for b in below]
     for ax, world in zip(axes, WORLDS, strict=True):

@@ -331,10 +331,11 @@ def test_cli_rejects_a_file_as_out(tmp_path, capsys):
 
 def test_cli_writes_the_figure_and_the_numbers(tmp_path):
     out = tmp_path / "fig"
-    at.main(["--out", str(out), "--seeds", "4", "--model-seeds", "2", "--months", "30",
-             "--model-months", "12", "--tail", "10", "--beta-j", "0.7,1.5",
-             "--model-beta-j", "1.5", "--critical-seeds", "10", "--model-critical-seeds", "0"])
+    at.main(["--out", str(out), "--seeds", "4", "--model-seeds", "0", "--months", "30",
+             "--tail", "10", "--beta-j", "0.7,1.2", "--critical-seeds", "10",
+             "--model-critical-seeds", "0"])  # the model's rows: test_bifurcation_sweep_fast
     assert (out / at.FIGURE_NAME).stat().st_size > 20_000
     rows = list(csv.DictReader((out / at.CSV_NAME).open()))
-    assert {r["source"] for r in rows} == {"theory", "layer", "model", "map"}
+    assert {r["source"] for r in rows} == {"theory", "layer", "map"}
+    assert {r["world"] for r in rows} == set(at.WORLDS)
     assert sorted(p.name for p in out.iterdir()) == sorted([at.FIGURE_NAME, at.CSV_NAME])
