@@ -339,6 +339,16 @@ class Runs:
     def seeds(self) -> int:
         return self.m.shape[0]
 
+    @property
+    def mean_abs(self) -> np.ndarray:
+        """(months + 1,) the mean over runs of |m| per month (the sign of m is a gauge)."""
+        return np.abs(self.m).mean(axis=0)
+
+    @property
+    def final_m(self) -> np.ndarray:
+        """(S,) the order parameter at the last month of each run."""
+        return self.m[:, -1]
+
     def tail_abs(self, months: int) -> np.ndarray:
         """(S,) mean |m| over the last ``months`` months of each seed."""
         return np.abs(self.m[:, -months:]).mean(axis=1)

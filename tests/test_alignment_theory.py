@@ -143,6 +143,8 @@ def test_field_reads_many_runs_at_once():
 def test_noise_free_layer_is_the_map(k):
     runs = at.simulate_layer(1.5, m0=0.5, months=80, seeds=3, k=k, n=20, rate=RATE, noise=0.0)
     assert np.max(np.abs(runs.m - at.map_path(0.5, 1.5, RATE, 80))) < 1e-12
+    assert np.allclose(runs.mean_abs, at.map_path(0.5, 1.5, RATE, 80), atol=1e-12)
+    assert runs.final_m.shape == (3,) and runs.final.shape == (3, 20)
     if k == 2:  # two camps at +-m, mirror images
         assert np.allclose(runs.camps()[:, 0], -runs.camps()[:, 1], atol=1e-12)
 
