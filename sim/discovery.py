@@ -47,7 +47,7 @@ def lhs(ranges: dict[str, tuple[float, float]], n: int, seed: int) -> pd.DataFra
 def cases_of_interest(table: pd.DataFrame, target: str, *, by: str | None = "point",
                       min_share: float = 0.5, threshold: float = 0.2) -> pd.Series:
     """Boolean output per point (``by``) or per row (``by=None``): outcome share >= min_share
-    for an outcome target; mean bifurcation index >= threshold for ``index``."""
+    for an outcome target; mean polarization >= threshold for ``index``."""
     ok = table[table["status"] == "ok"]
     value = (ok["polarization"].astype(float) if target == "index"
              else (ok["outcome"] == target).astype(float))
