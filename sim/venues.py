@@ -157,6 +157,8 @@ def hold_session(*, rule: str, decision: str, host: int, ambition: float, verifi
             u = signing_utility(ideal, depth, verification, trust_in_host,
                                 verification_cost) + club_bonus
             signed = attended & (u_sign < logistic(u / sign_noise))
+            if decision == "host_proposal" and host >= 0 and attended[host]:
+                signed[host] = True  # the host signs the text it tables
             if decision == "bargaining" and signed.sum() < 2:
                 signed[:] = False
                 dialogue_only = True
