@@ -116,10 +116,13 @@ def main(argv=None) -> int:
     ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("action", choices=("record", "compare"))
     ap.add_argument("directory", type=Path)
+    ap.add_argument("--only", default="", help="cases whose label contains this text")
     args = ap.parse_args(argv)
     args.directory.mkdir(parents=True, exist_ok=True)
     worst = 0.0
     for label, scenario, seed, steps, overrides in cases():
+        if args.only not in label:
+            continue
         path = args.directory / f"{label}.pkl"
         new = outputs(scenario, seed, steps, overrides)
         if args.action == "record":
