@@ -18,6 +18,7 @@ from mesa.time import Priority, Schedule
 from sim import metrics
 from sim.agents import Country, Lab
 from sim.config import VENUE_TYPES, Event, RunConfig, Venue
+from sim.draws import uniform_rows
 from sim.ledger import DRIFT, TrustLedger
 from sim.mechanisms import alignment as align_m
 from sim.mechanisms import capability as cap_m
@@ -29,6 +30,7 @@ from sim.mechanisms import labs as lab_m
 from sim.mechanisms import regimes as reg_m
 from sim.mechanisms import relations as rel_m
 from sim.mechanisms import trust as trust_m
+from sim.mechanisms.support import crossing, put_crossing, support, symmetric_rows
 from sim.regime_book import RegimeBook
 from sim.sessions import SessionRecord, SessionsMixin
 
@@ -121,6 +123,15 @@ class GovernanceModel(SessionsMixin, mesa.Model):
         for i, lab in enumerate(ls):
             Lab(self, i, lab.name, lab.home)
 
+        # controls and rivalry are zero outside the rows and columns of chip suppliers and of
+        # the countries named in controls or rivalry events (sim/mechanisms/support.py)
+        named = [idx[c] for e in sc.events if e.kind in ("controls", "rivalry")
+                 for c in (e.actor, *(e.targets if e.kind == "rivalry" else ()))]
+        self._support = support(n, [*np.flatnonzero(self.supply > 0), *named])
+        self._deltas = tuple(np.empty((n, n)) for _ in range(3))  # relaxation, bounds, drift
+        self._j = np.empty((n, n))  # the month's propensities
+        self._regime_term: np.ndarray | None = None  # propensity_regime * shared_depth
+
         self._calls: list[_Call] = []
         self._venues = {venue.name: self._venue_masks(venue) for venue in sc.venues}
         for ev in sc.events:
@@ -211,6 +222,8 @@ class GovernanceModel(SessionsMixin, mesa.Model):
         """Recompute what the regimes in force imply: shared depth, verification links and
         each country's commitment (domestic rules or the deepest regime it keeps)."""
         kept = self.book.refresh(self.month, self.p["regime_lapse"])
+        w = self.p["propensity_regime"]
+        self._regime_term = w * self.book.shared_depth if w and self.book.active.any() else None
         self.commitment = np.maximum(self.domestic, kept)
         np.minimum(self.obligation, self.commitment, out=self.obligation)
 
@@ -281,8 +294,8 @@ class GovernanceModel(SessionsMixin, mesa.Model):
                                           p["implementation_months"])
         target = self.commitment
         if p["safety_for_compute"]:
-            open_offer = (self.rivalry < p["deal_rivalry_gate"]) & (self.verif > 0)
-            stake = (self.controls * open_offer).max(axis=0)
+            stake = comp_m.deal_stake(self.controls, self.rivalry, self.book.verif,
+                                      p["deal_rivalry_gate"], self._support.rows)
             target = comp_m.deal_incentive(self.commitment, stake, p["deal_safety_threshold"])
         shock = rng.normal(0.0, p["compliance_noise"], n)
         self.implemented = comp_m.comply(self.implemented, target, self.hawkishness,
@@ -291,50 +304,22 @@ class GovernanceModel(SessionsMixin, mesa.Model):
         self.shortfall = reg_m.shortfall_streak(self.shortfall, ~ok & (self.obligation > 0))
 
         # 5. verification and trust (each change to the ledger), then the baseline's drift
-        t0 = self.trust
-        observed = rng.random((n, n)) < self.verif
-        self.verified = np.where(observed, self.implemented[None, :], self.verified)
-        t1 = trust_m.verification_update(t0, observed, ok, p["trust_gain"], p["trust_loss"])
-        felt = self.rivalry + (0.5 * p["controls_rivalry"]) * (self.controls + self.controls.T)
-        t2 = trust_m.rivalry_cut(t1, felt, p["rivalry_trust_cut"])
-        t3 = trust_m.relax_toward_affinity(t2, self.baseline, p["trust_relax"])
-        self.trust = trust_m.clip_trust(t3)
-        ledger.add("verification", t1 - t0)
-        ledger.add("rivalry", t2 - t1)
-        ledger.add("relaxation", t3 - t2)
-        ledger.add("bounds", self.trust - t3)
-        b0 = self.baseline
-        self.baseline = trust_m.drift_baseline(b0, self.trust, p["trust_drift"])
-        ledger.add(DRIFT, self.baseline - b0)
-        self.rivalry *= 1.0 - p["rivalry_decay"]
+        felt_sym = self._trust_month(ok)
 
         # 6. alignment: each country moves to reduce its frustration
-        j = align_m.propensity(self.trust, self.shared_depth,
-                               align_m.compute_dependence(self.supply, self.controls), felt,
-                               p["propensity_trust_neutral"], p["propensity_regime"],
-                               p["propensity_dependence"], p["propensity_rivalry"])
+        j = align_m.propensity_on_support(
+            self.trust, self._regime_term,
+            align_m.dependence_rows(self.supply, self.controls, self._support.rows)
+            if p["propensity_dependence"] else None,
+            felt_sym, self._support, p["propensity_trust_neutral"],
+            p["propensity_dependence"], p["propensity_rivalry"], out=self._j)
         h = align_m.field(j, self.capability, self.alignment)
         self.alignment = align_m.update_alignment(
             self.alignment, h, p["alignment_beta"], p["alignment_rate"],
             rng.normal(0.0, p["alignment_noise"], n))
 
         # 7. export controls as bloc policy, allies following their leader; the deal
-        target = ctrl_m.control_pressure(self.capability, self.trust, self.verified, self.rivalry,
-                                         self.hawkishness, self.supply, self.alignment,
-                                         self.shared_depth, p["threat_capability"],
-                                         p["threat_unsafe"], p["threat_rivalry"],
-                                         p["club_easing"])
-        target = ctrl_m.follow_leaders(target, self.controls, self.alignment, self.supply,
-                                       self.poles, p["controls_follow"])
-        self.controls = ctrl_m.adjust_controls(self.controls, target, p["controls_tighten_rate"],
-                                               p["controls_relax_rate"])
-        if p["safety_for_compute"]:
-            self.controls, fired = ctrl_m.safety_for_compute(
-                self.controls, self.verified, self.trust, self.rivalry,
-                p["deal_safety_threshold"], p["deal_trust_threshold"], p["deal_rivalry_gate"],
-                p["deal_easing"])
-            self.deal_months += fired
-            self.deal_count += int(np.count_nonzero(fired))
+        self._controls_month()
 
         # 8. compute access and capability
         blocked = cap_m.blocked_share(self.controls, self.supply)
@@ -360,6 +345,69 @@ class GovernanceModel(SessionsMixin, mesa.Model):
         ledger.close(self.steps)
         self._observe()
         self.datacollector.collect(self)
+
+    def _trust_month(self, ok: np.ndarray) -> np.ndarray | None:
+        """Step 5 (docs/ODD.md 6.4): verification, the rivalry cut, relaxation, clipping and
+        the baseline's drift, each change to the ledger; rivalry fades. Verification uniforms
+        are drawn only for rows with a link and rivalry acts only on its support's rows and
+        columns (the same numbers as the whole matrices). Returns the support rows of
+        felt + felt.T (for the propensity; None when it has no rivalry weight)."""
+        p, rng, n, ledger, book, s = self.p, self.rng, self.n, self.ledger, self.book, self._support
+        t0 = self.trust
+        t = t0.copy()  # this month's trust, changed in place below
+        u = uniform_rows(rng, n, book.link_runs)
+        rows = book.link_rows
+        if rows.size:
+            observed = u < book.verif[rows]
+            self.verified[rows] = np.where(observed, self.implemented[None, :],
+                                           self.verified[rows])
+            before = t0[rows]
+            t[rows] = after = trust_m.verification_update(before, observed, ok,
+                                                          p["trust_gain"], p["trust_loss"])
+            ledger.add_rows("verification", rows, after - before)
+        felt_r, felt_c = trust_m.felt_rivalry_rows(self.rivalry, self.controls, s.rows,
+                                                   0.5 * p["controls_rivalry"])
+        t1_r, t1_c = crossing(t, s)
+        t2_r = trust_m.rivalry_cut(t1_r, felt_r, p["rivalry_trust_cut"])
+        t2_c = trust_m.rivalry_cut(t1_c, felt_c[:, s.others].T, p["rivalry_trust_cut"])
+        put_crossing(t, s, t2_r, t2_c)
+        ledger.add_crossing("rivalry", s, t2_r - t1_r, t2_c - t1_c)
+        d_relax, d_bounds, d_drift = self._deltas
+        baseline = np.empty((n, n))
+        trust_m.relax_clip_drift(t, self.baseline, p["trust_relax"], p["trust_drift"],
+                                 new_baseline=baseline, d_relax=d_relax, d_bounds=d_bounds,
+                                 d_drift=d_drift)
+        self.trust, self.baseline = t, baseline
+        ledger.add("relaxation", d_relax)
+        ledger.add("bounds", d_bounds)
+        ledger.add(DRIFT, d_drift)
+        fade = 1.0 - p["rivalry_decay"]
+        if s.others.size:
+            self.rivalry[np.ix_(s.rows, s.rows)] *= fade
+        else:
+            self.rivalry *= fade
+        return symmetric_rows(felt_r, felt_c.T) if p["propensity_rivalry"] else None
+
+    def _controls_month(self) -> None:
+        """Step 7 (docs/ODD.md 6.6) on the support's rows: only suppliers, and countries
+        named in controls events, ever hold controls."""
+        p, r = self.p, self._support.rows
+        target = ctrl_m.control_pressure_rows(
+            r, self.capability, self.trust, self.verified, self.rivalry, self.hawkishness,
+            self.supply, self.alignment, self.shared_depth, p["threat_capability"],
+            p["threat_unsafe"], p["threat_rivalry"], p["club_easing"])
+        target = ctrl_m.follow_leaders_rows(r, target, self.controls, self.alignment,
+                                            self.supply, self.poles, p["controls_follow"])
+        c = ctrl_m.adjust_controls(self.controls[r], target, p["controls_tighten_rate"],
+                                   p["controls_relax_rate"])
+        if p["safety_for_compute"]:
+            c, fired = ctrl_m.safety_for_compute(
+                c, self.verified[r], self.trust[r], self.rivalry[r],
+                p["deal_safety_threshold"], p["deal_trust_threshold"], p["deal_rivalry_gate"],
+                p["deal_easing"])
+            self.deal_months[r] += fired
+            self.deal_count += int(np.count_nonzero(fired))
+        self.controls[r] = c
 
     def run(self) -> GovernanceModel:
         """Run all remaining steps; returns self for chaining."""

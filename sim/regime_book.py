@@ -51,6 +51,7 @@ class RegimeBook:
         self.shared_depth = np.zeros((n, n))  # deepest regime in force both belong to
         self.verif = np.zeros((n, n))  # monthly probability that i observes j's compliance
         self.link_rows = np.zeros(0, dtype=np.intp)  # rows of verif with a link
+        self.link_runs: list[tuple[int, int]] = []  # the same, as runs of consecutive rows
         self._states: list[_State] = []
         self._months: list[tuple[int, int, np.ndarray]] = []  # (step, state, coverage)
 
@@ -87,9 +88,10 @@ class RegimeBook:
         """Recompute the regimes in force and what they imply (shared depth, verification
         links); returns each country's deepest kept depth (0: none)."""
         self.active = act = self.in_force(month, lapse)
-        self.shared_depth = reg_m.shared_max(self.members, self.depth, act)
-        self.verif = reg_m.shared_max(self.members, self.verification, act)
-        self.link_rows = np.flatnonzero(self.verif.any(axis=1))
+        self.shared_depth = reg_m.shared_max_blocks(self.members, self.depth, act)
+        self.verif = reg_m.shared_max_blocks(self.members, self.verification, act)
+        self.link_rows = reg_m.linked_rows(self.members, self.verification, act)
+        self.link_runs = reg_m.runs(self.link_rows)
         self._states.append(_State(tuple(self.series), tuple(self.types), self.members.copy(),
                                    self.depth.copy(), self.verification.copy(),
                                    self.renewed.copy(), act))

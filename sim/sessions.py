@@ -108,31 +108,45 @@ class SessionsMixin:
         self._maybe_convene(venue, vm["host"], res)
 
     def _apply_session(self, venue: Venue, res: venues.SessionResult) -> None:
-        p = self.p
-        t0 = self.trust
-        t = t0
+        """A session's effects: a text signed by two or more renews the series' regime and its
+        signatories trust each other more; a dialogue (bargaining, or track-two labs' home
+        countries) builds some trust; those an exclusive venue leaves out trust its circle
+        less; trust is then kept in [0, 1] (docs/ODD.md 6.8). Each effect changes the rows of
+        the countries it concerns (the others' trust is unchanged) and goes to the ledger."""
+        p, ledger = self.p, self.ledger
         agreed = np.count_nonzero(res.signed) >= 2
-        ledger = self.ledger
-        if agreed:
-            self._renew_regime(venue, res.depth, res.signed, res.invited, res.attended)
-            t = trust_m.cosign_gain(t, res.signed, res.depth, p["cosign_trust_gain"])
-            ledger.add("cosigning", t - t0)
-        if venue.decision == "bargaining":
-            t1 = t
-            t = trust_m.dialogue_gain(t, res.attended, p["dialogue_trust_gain"])
-            ledger.add("dialogue", t - t1)
+        homes = None
         if venue.decision == "pledge" and res.labs_attended.any():
             homes = np.bincount(self.lab_home[res.labs_attended], minlength=self.n) > 0
-            t1 = t
-            t = trust_m.dialogue_gain(t, homes, p["dialogue_trust_gain"] * p["track2_spillover"])
-            ledger.add("dialogue", t - t1)
-        if res.excluded.any():
-            t1 = t
-            t = trust_m.exclusion_loss(t, res.excluded, res.attended, p["exclusion_penalty"])
-            ledger.add("exclusion", t - t1)
-        if t is not t0:
-            self.trust = trust_m.clip_trust(t)
-            ledger.add("bounds", self.trust - t)
+        dialogue = venue.decision == "bargaining"
+        if agreed or dialogue or homes is not None or res.excluded.any():
+            t = self.trust.copy()  # the trust after this session
+            touched = np.zeros(self.n, bool)
+
+            def change(cause: str, mask: np.ndarray, effect) -> None:
+                rows = np.flatnonzero(mask)
+                before = t[rows]
+                after = effect(before, rows)
+                t[rows] = after
+                touched[rows] = True
+                ledger.add_rows(cause, rows, after - before)
+
+            if agreed:
+                self._renew_regime(venue, res.depth, res.signed, res.invited, res.attended)
+                change("cosigning", res.signed, lambda t_r, r: trust_m.cosign_gain(
+                    t_r, trust_m.pair_rows(res.signed, r), res.depth, p["cosign_trust_gain"]))
+            if dialogue:
+                change("dialogue", res.attended, lambda t_r, r: trust_m.dialogue_gain(
+                    t_r, trust_m.pair_rows(res.attended, r), p["dialogue_trust_gain"]))
+            if homes is not None:
+                gain = p["dialogue_trust_gain"] * p["track2_spillover"]
+                change("dialogue", homes, lambda t_r, r: trust_m.dialogue_gain(
+                    t_r, trust_m.pair_rows(homes, r), gain))
+            if res.excluded.any():
+                change("exclusion", res.excluded, lambda t_r, r: trust_m.exclusion_loss(
+                    t_r, np.ones(r.size, bool), res.attended, p["exclusion_penalty"]))
+            change("bounds", touched, lambda t_r, r: trust_m.clip_trust_rows(t_r, r))
+            self.trust = t
         np.maximum(self.lab_pledge, res.depth, out=self.lab_pledge, where=res.labs_signed)
         names, lab_names = self.country_names, self.lab_names
         month = self.month
