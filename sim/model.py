@@ -18,19 +18,14 @@ from mesa.time import Priority, Schedule
 from sim import metrics
 from sim.agents import Country, Lab
 from sim.config import VENUE_TYPES, Event, RunConfig, Venue
-from sim.draws import uniform_rows
-from sim.ledger import DRIFT, TrustLedger
+from sim.ledger import TrustLedger
 from sim.mechanisms import alignment as align_m
-from sim.mechanisms import capability as cap_m
 from sim.mechanisms import clip
 from sim.mechanisms import compliance as comp_m
-from sim.mechanisms import controls as ctrl_m
 from sim.mechanisms import incidents as inc_m
-from sim.mechanisms import labs as lab_m
-from sim.mechanisms import regimes as reg_m
 from sim.mechanisms import relations as rel_m
-from sim.mechanisms import trust as trust_m
-from sim.mechanisms.support import crossing, put_crossing, support, symmetric_rows
+from sim.mechanisms.support import support
+from sim.month import MonthMixin
 from sim.regime_book import RegimeBook
 from sim.sessions import SessionRecord, SessionsMixin
 
@@ -45,7 +40,7 @@ class _Call:
         self.fn(self.arg)
 
 
-class GovernanceModel(SessionsMixin, mesa.Model):
+class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
     """Countries and labs negotiating over AI safety in venues; see docs/ODD.md."""
 
     def __init__(self, run: RunConfig):
@@ -253,161 +248,6 @@ class GovernanceModel(SessionsMixin, mesa.Model):
     def regime_rows(self) -> list[dict]:
         """One dict per month and regime in force (the rows of ``regimes.csv``)."""
         return self.book.rows(self.start, self.country_names, self.poles)
-
-    # -- the monthly step -------------------------------------------------------------------
-
-    def step(self) -> None:
-        p, rng, n = self.p, self.rng, self.n
-        pressure = self.pressure
-        ledger = self.ledger
-
-        # 2. regimes: lapse without renewal; members short for too long withdraw
-        if self.regime_depth.size:
-            # during the step that closes month k, self.month is already k + 1
-            active = self.book.in_force(self.month, p["regime_lapse"])
-            leaving = self.shortfall >= p["shortfall_limit"]
-            if leaving.any() or not np.array_equal(active, self.regime_active):
-                self.regime_members[:, leaving] = False
-                self.shortfall[leaving] = 0
-                self._regimes_changed()
-
-        # 3. labs: DSAIR imitation in the mean field, pulled up by home rules and pledges
-        home = self.lab_home
-        cap_home = self.capability[home]
-        lab_cap = self.lab_cap  # labs' capability, from the last observation (still current)
-        if lab_cap.size:
-            x = float(lab_cap.dot(self.lab_safety)) / max(float(lab_cap.sum()), 1e-12)
-            gap = 1.0 - cap_home / self.capability.max()
-            s = lab_m.effective_speedup(p["race_s"], gap)
-            advantage = lab_m.payoff_advantage(x, p["race_b"], p["race_c"], p["race_B"],
-                                               p["race_W"], s, self.risk_concern[home])
-            floor = np.maximum(self.implemented[home], self.lab_pledge)
-            self.lab_safety = clip(
-                self.lab_safety
-                + lab_m.imitation_flow(self.lab_safety, x, advantage, p["race_beta"],
-                                       p["lab_imitation_rate"])
-                + lab_m.regulation_pull(self.lab_safety, floor, p["lab_regulation_pull"]),
-                0.0, 1.0)
-
-        # 4. compliance against the phased-in obligation (toward the deal's threshold too)
-        self.obligation = comp_m.phase_in(self.obligation, self.commitment,
-                                          p["implementation_months"])
-        target = self.commitment
-        if p["safety_for_compute"]:
-            stake = comp_m.deal_stake(self.controls, self.rivalry, self.book.verif,
-                                      p["deal_rivalry_gate"], self._support.rows)
-            target = comp_m.deal_incentive(self.commitment, stake, p["deal_safety_threshold"])
-        shock = rng.normal(0.0, p["compliance_noise"], n)
-        self.implemented = comp_m.comply(self.implemented, target, self.hawkishness,
-                                         pressure, p["compliance_rate"], p["hawk_drag"], shock)
-        ok = comp_m.complied(self.implemented, self.obligation, p["compliance_tolerance"])
-        self.shortfall = reg_m.shortfall_streak(self.shortfall, ~ok & (self.obligation > 0))
-
-        # 5. verification and trust (each change to the ledger), then the baseline's drift
-        felt_sym = self._trust_month(ok)
-
-        # 6. alignment: each country moves to reduce its frustration
-        j = align_m.propensity_on_support(
-            self.trust, self._regime_term,
-            align_m.dependence_rows(self.supply, self.controls, self._support.rows)
-            if p["propensity_dependence"] else None,
-            felt_sym, self._support, p["propensity_trust_neutral"],
-            p["propensity_dependence"], p["propensity_rivalry"], out=self._j)
-        h = align_m.field(j, self.capability, self.alignment)
-        self.alignment = align_m.update_alignment(
-            self.alignment, h, p["alignment_beta"], p["alignment_rate"],
-            rng.normal(0.0, p["alignment_noise"], n))
-
-        # 7. export controls as bloc policy, allies following their leader; the deal
-        self._controls_month()
-
-        # 8. compute access and capability
-        blocked = cap_m.blocked_share(self.controls, self.supply)
-        self.substitution = cap_m.substitute(self.substitution, blocked, p["substitution_speed"])
-        self.compute_access = cap_m.compute_access(blocked, self.substitution)
-        by_home = np.bincount(home, weights=self.lab_share * self.lab_safety, minlength=n)
-        spend = by_home + self.residual_share * self.implemented
-        self.capability = cap_m.grow(self.capability, self.compute_access, spend,
-                                     p["capability_growth"], p["safety_cost"])
-        self.pressure = comp_m.race_pressure(self.capability)
-
-        # 9. incidents
-        units_cap = np.concatenate([lab_cap, self.residual_share * self.capability])
-        units_safe = np.concatenate([self.lab_safety, self.implemented])
-        lam = inc_m.hazard(units_cap, units_safe, self._exposure, p["incident_rate"])
-        k = int(rng.poisson(lam))
-        self.incidents += k
-        self.risk_concern = inc_m.decay_concern(
-            inc_m.raise_concern(self.risk_concern, k, p["risk_salience"]),
-            self.risk_baseline, p["risk_decay"])
-
-        # 10. data collection
-        ledger.close(self.steps)
-        self._observe()
-        self.datacollector.collect(self)
-
-    def _trust_month(self, ok: np.ndarray) -> np.ndarray | None:
-        """Step 5 (docs/ODD.md 6.4): verification, the rivalry cut, relaxation, clipping and
-        the baseline's drift, each change to the ledger; rivalry fades. Verification uniforms
-        are drawn only for rows with a link and rivalry acts only on its support's rows and
-        columns (the same numbers as the whole matrices). Returns the support rows of
-        felt + felt.T (for the propensity; None when it has no rivalry weight)."""
-        p, rng, n, ledger, book, s = self.p, self.rng, self.n, self.ledger, self.book, self._support
-        t0 = self.trust
-        t = t0.copy()  # this month's trust, changed in place below
-        u = uniform_rows(rng, n, book.link_runs)
-        rows = book.link_rows
-        if rows.size:
-            observed = u < book.verif[rows]
-            self.verified[rows] = np.where(observed, self.implemented[None, :],
-                                           self.verified[rows])
-            before = t0[rows]
-            t[rows] = after = trust_m.verification_update(before, observed, ok,
-                                                          p["trust_gain"], p["trust_loss"])
-            ledger.add_rows("verification", rows, after - before)
-        felt_r, felt_c = trust_m.felt_rivalry_rows(self.rivalry, self.controls, s.rows,
-                                                   0.5 * p["controls_rivalry"])
-        t1_r, t1_c = crossing(t, s)
-        t2_r = trust_m.rivalry_cut(t1_r, felt_r, p["rivalry_trust_cut"])
-        t2_c = trust_m.rivalry_cut(t1_c, felt_c[:, s.others].T, p["rivalry_trust_cut"])
-        put_crossing(t, s, t2_r, t2_c)
-        ledger.add_crossing("rivalry", s, t2_r - t1_r, t2_c - t1_c)
-        d_relax, d_bounds, d_drift = self._deltas
-        baseline = np.empty((n, n))
-        trust_m.relax_clip_drift(t, self.baseline, p["trust_relax"], p["trust_drift"],
-                                 new_baseline=baseline, d_relax=d_relax, d_bounds=d_bounds,
-                                 d_drift=d_drift)
-        self.trust, self.baseline = t, baseline
-        ledger.add("relaxation", d_relax)
-        ledger.add("bounds", d_bounds)
-        ledger.add(DRIFT, d_drift)
-        fade = 1.0 - p["rivalry_decay"]
-        if s.others.size:
-            self.rivalry[np.ix_(s.rows, s.rows)] *= fade
-        else:
-            self.rivalry *= fade
-        return symmetric_rows(felt_r, felt_c.T) if p["propensity_rivalry"] else None
-
-    def _controls_month(self) -> None:
-        """Step 7 (docs/ODD.md 6.6) on the support's rows: only suppliers, and countries
-        named in controls events, ever hold controls."""
-        p, r = self.p, self._support.rows
-        target = ctrl_m.control_pressure_rows(
-            r, self.capability, self.trust, self.verified, self.rivalry, self.hawkishness,
-            self.supply, self.alignment, self.shared_depth, p["threat_capability"],
-            p["threat_unsafe"], p["threat_rivalry"], p["club_easing"])
-        target = ctrl_m.follow_leaders_rows(r, target, self.controls, self.alignment,
-                                            self.supply, self.poles, p["controls_follow"])
-        c = ctrl_m.adjust_controls(self.controls[r], target, p["controls_tighten_rate"],
-                                   p["controls_relax_rate"])
-        if p["safety_for_compute"]:
-            c, fired = ctrl_m.safety_for_compute(
-                c, self.verified[r], self.trust[r], self.rivalry[r],
-                p["deal_safety_threshold"], p["deal_trust_threshold"], p["deal_rivalry_gate"],
-                p["deal_easing"])
-            self.deal_months[r] += fired
-            self.deal_count += int(np.count_nonzero(fired))
-        self.controls[r] = c
 
     def run(self) -> GovernanceModel:
         """Run all remaining steps; returns self for chaining."""

@@ -145,7 +145,9 @@ class SessionsMixin:
             if res.excluded.any():
                 change("exclusion", res.excluded, lambda t_r, r: trust_m.exclusion_loss(
                     t_r, np.ones(r.size, bool), res.attended, p["exclusion_penalty"]))
-            change("bounds", touched, lambda t_r, r: trust_m.clip_trust_rows(t_r, r))
+            rows = np.flatnonzero(touched)
+            if not trust_m.is_kept(t[rows], rows):  # clipping (else it would change nothing)
+                change("bounds", touched, lambda t_r, r: trust_m.clip_trust_rows(t_r, r))
             self.trust = t
         np.maximum(self.lab_pledge, res.depth, out=self.lab_pledge, where=res.labs_signed)
         names, lab_names = self.country_names, self.lab_names

@@ -133,16 +133,22 @@ def dependence_rows(supply: np.ndarray, controls: np.ndarray, rows: np.ndarray) 
 def propensity_on_support(trust: np.ndarray, regime_term: np.ndarray | None,
                           dependence_sym: np.ndarray, rivalry_sym: np.ndarray, s: Support,
                           trust_neutral: float, w_dependence: float, w_rivalry: float,
-                          out: np.ndarray | None = None) -> np.ndarray:
+                          out: np.ndarray | None = None, block: int = 32768) -> np.ndarray:
     """propensity(...), the same numbers, from the terms as the model keeps them:
     ``regime_term`` = w_regime * shared_depth (None when w_regime is 0; it changes only with
     the regimes), ``dependence_sym`` and ``rivalry_sym`` the rows of D + D.T and of
-    rivalry + rivalry.T on the support ``s`` outside of which they are zero."""
-    j = np.add(trust, trust.T, out=out)
-    j *= 0.5
-    j -= trust_neutral
-    if regime_term is not None:
-        j += regime_term
+    rivalry + rivalry.T on the support ``s`` outside of which they are zero. Worked in blocks of
+    rows of about ``block`` elements; ``out``: an (N, N) array to write J into."""
+    n = trust.shape[0]
+    j = np.empty((n, n)) if out is None else out
+    rows = max(1, block // n)
+    for r0 in range(0, n, rows):  # row blocks: the trust-and-regime part in cache
+        jb = j[r0:r0 + rows]
+        np.add(trust[r0:r0 + rows], trust[:, r0:r0 + rows].T, out=jb)
+        jb *= 0.5
+        jb -= trust_neutral
+        if regime_term is not None:
+            jb += regime_term[r0:r0 + rows]
     if w_dependence:
         add_symmetric(j, s, w_dependence * dependence_sym)
     if w_rivalry:

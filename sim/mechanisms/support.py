@@ -23,6 +23,11 @@ class Support(NamedTuple):
     rows: np.ndarray
     others: np.ndarray
 
+    @property
+    def dense(self) -> bool:
+        """The support is every row (the terms are worked on the whole matrices)."""
+        return not self.others.size
+
 
 def support(n: int, rows, dense_share: float = 0.5) -> Support:
     """The support of terms confined to ``rows`` of an (n, n) matrix; all rows when they are

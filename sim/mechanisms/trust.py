@@ -91,7 +91,7 @@ def drift_baseline(baseline: np.ndarray, trust: np.ndarray, rate: float) -> np.n
 
 def relax_clip_drift(t2: np.ndarray, baseline: np.ndarray, relax: float, drift: float, *,
                      new_baseline: np.ndarray, d_relax: np.ndarray, d_bounds: np.ndarray,
-                     d_drift: np.ndarray, block: int = 32768) -> None:
+                     d_drift: np.ndarray, block: int = 32768) -> bool:
     """The month's end for trust, fused: the same numbers as
 
         t3 = relax_toward_affinity(t2, baseline, relax); trust = clip_trust(t3)
@@ -101,10 +101,12 @@ def relax_clip_drift(t2: np.ndarray, baseline: np.ndarray, relax: float, drift: 
     = new_baseline - baseline), written into the given (N, N) arrays; ``t2`` is overwritten
     with the new trust. Worked through in blocks of rows of about ``block`` elements, so that
     each block's intermediates stay in cache (a large roster streams each matrix once).
+    Returns whether the clip changed anything (``d_bounds`` is all zeros otherwise).
     """
     n = t2.shape[0]
     rows = max(1, block // n)
     scratch = np.empty((min(rows, n), n))
+    clipped = False
     for r0 in range(0, n, rows):
         r1 = min(r0 + rows, n)
         tb, bb, s = t2[r0:r1], baseline[r0:r1], scratch[:r1 - r0]
@@ -114,12 +116,15 @@ def relax_clip_drift(t2: np.ndarray, baseline: np.ndarray, relax: float, drift: 
         np.subtract(s, tb, out=d_relax[r0:r1])
         clip(s, 0.0, 1.0, out=tb)
         tb.flat[r0::n + 1] = 1.0  # self-trust, on this block's rows
-        np.subtract(tb, s, out=d_bounds[r0:r1])
+        db = d_bounds[r0:r1]
+        np.subtract(tb, s, out=db)
+        clipped = clipped or bool(db.any())
         nb = new_baseline[r0:r1]
         np.subtract(tb, bb, out=nb)
         nb *= drift
         nb += bb
         np.subtract(nb, bb, out=d_drift[r0:r1])
+    return clipped
 
 
 def felt_rivalry_rows(rivalry: np.ndarray, controls: np.ndarray, rows: np.ndarray,
@@ -129,6 +134,13 @@ def felt_rivalry_rows(rivalry: np.ndarray, controls: np.ndarray, rows: np.ndarra
     c_rows, c_cols = controls[rows], controls[:, rows].T
     return (rivalry[rows] + controls_weight * (c_rows + c_cols),
             rivalry[:, rows].T + controls_weight * (c_cols + c_rows))
+
+
+def is_kept(trust_rows: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether rows of trust are already what clip_trust_rows makes them (in [0, 1],
+    self-trust 1), so clipping them would change nothing."""
+    return (not trust_rows.size or (trust_rows.min() >= 0.0 and trust_rows.max() <= 1.0
+            and bool((trust_rows[np.arange(rows.size), rows] == 1.0).all())))
 
 
 def clip_trust_rows(trust_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
