@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-
 OBSERVABLES = ("mean_trust", "cross_camp_trust", "polarization", "camp_a_share",
                "camp_b_share", "regimes_in_force", "regime_depth", "regime_coverage",
                "shared_depth", "global_safety", "mean_controls", "capability_gap", "incidents",
@@ -40,19 +39,25 @@ def polarization(alignment: np.ndarray, capability: np.ndarray,
     pi = capability / float(capability.sum())
     order = np.argsort(alignment, kind="stable")
     a, w = alignment[order], pi[order]
-    cw = np.concatenate([[0.0], np.cumsum(w)])
-    cwa = np.concatenate([[0.0], np.cumsum(w * a)])
     n = a.size
-    k = np.arange(n)
+    cw, cwa = np.zeros(n + 1), np.zeros(n + 1)  # cumulative weight and weighted alignment
+    np.cumsum(w, out=cw[1:])
+    np.cumsum(w * a, out=cwa[1:])
+    below, upto = cw[:-1], cw[1:]  # weight of j < i, of j <= i (sorted order)
+    below_a, upto_a = cwa[:-1], cwa[1:]
     # sum_j pi_j |a_i - a_j|: below and above i in sorted order
-    dist = a * cw[k] - cwa[k] + (cwa[n] - cwa[k + 1]) - a * (cw[n] - cw[k + 1])
+    dist = a * below - below_a + (cwa[n] - upto_a) - a * (cw[n] - upto)
     # triangular-kernel density: window [a - h, a] on the left, [a, a + h] on the right
     lo = np.searchsorted(a, a - bandwidth, side="left")
     hi = np.searchsorted(a, a + bandwidth, side="right")
-    wl, sl = cw[k + 1] - cw[lo], cwa[k + 1] - cwa[lo]  # j in [lo, i]
-    wr, sr = cw[hi] - cw[k + 1], cwa[hi] - cwa[k + 1]  # j in (i, hi)
-    f = wl * (1.0 - a / bandwidth) + sl / bandwidth + wr * (1.0 + a / bandwidth) - sr / bandwidth
-    value = 2.0 ** alpha * float((w * np.maximum(f, 0.0) ** alpha).dot(dist))
+    wl, sl = upto - cw[lo], upto_a - cwa[lo]  # j in [lo, i]
+    wr, sr = cw[hi] - upto, cwa[hi] - upto_a  # j in (i, hi)
+    scaled = a / bandwidth
+    f = wl * (1.0 - scaled) + sl / bandwidth + wr * (1.0 + scaled) - sr / bandwidth
+    f = np.maximum(f, 0.0)
+    if alpha != 1.0:  # x ** 1 is x
+        f **= alpha
+    value = 2.0 ** alpha * float((w * f).dot(dist))
     return min(max(value, 0.0), 1.0)
 
 

@@ -36,6 +36,40 @@ class _State(NamedTuple):
     active: np.ndarray
 
 
+class _StructureParts(NamedTuple):
+    """What metrics.regime_structure reads from the regimes in force, apart from capability."""
+
+    members: np.ndarray  # (K, N) members of the regimes in force, as 0.0 / 1.0
+    depth: np.ndarray  # (K,)
+    deepest: np.ndarray  # (K,) the deepest regimes
+    shared: np.ndarray  # indices (of K) of the regimes with both leaders
+    in_force: int
+    a_own: bool
+    b_own: bool
+
+    @classmethod
+    def of(cls, members, depth, active, a: int, b: int) -> _StructureParts:
+        m, d = members[active], depth[active]
+        return cls(m.astype(float), d, d == d.max(), np.flatnonzero(m[:, a] & m[:, b]),
+                   int(active.sum()), bool((m[:, a] & ~m[:, b]).any()),
+                   bool((m[:, b] & ~m[:, a]).any()))
+
+    def structure(self, capability: np.ndarray) -> metrics.RegimeStructure:
+        """metrics.regime_structure at this capability (the dot of a 0/1 float matrix is the
+        dot numpy takes of the boolean one)."""
+        cov = self.members.dot(capability) / float(capability.sum())
+        d, shared = self.depth, self.shared
+        if shared.size:
+            k = shared[0] if shared.size == 1 else shared[np.lexsort((cov[shared],
+                                                                      d[shared]))[-1]]
+            shared_depth, shared_cov = float(d[k]), float(cov[k])
+        else:
+            shared_depth = shared_cov = 0.0
+        return metrics.RegimeStructure(self.in_force, float(d.max()),
+                                       float(cov[self.deepest].max()), shared_depth, shared_cov,
+                                       self.a_own, self.b_own)
+
+
 class RegimeBook:
     """Regimes as clubs for a roster of ``n`` countries (see the module docstring)."""
 
@@ -54,6 +88,7 @@ class RegimeBook:
         self.link_runs: list[tuple[int, int]] = []  # the same, as runs of consecutive rows
         self._states: list[_State] = []
         self._months: list[tuple[int, int, np.ndarray]] = []  # (step, state, coverage)
+        self._parts: tuple | None = None  # (state key, _StructureParts) for structure()
 
     def index(self, series: str) -> int:
         """Row of a venue series' regime, -1 if it has none yet."""
@@ -98,8 +133,14 @@ class RegimeBook:
         return reg_m.member_max(self.members, self.depth, act)
 
     def structure(self, capability: np.ndarray, a: int, b: int) -> metrics.RegimeStructure:
-        """The regimes in force, as the outcome reads them."""
-        return metrics.regime_structure(self.members, self.depth, self.active, capability, a, b)
+        """The regimes in force, as the outcome reads them: metrics.regime_structure, the same
+        numbers, with what does not depend on capability kept from one change to the next."""
+        if not self.active.any():
+            return metrics.RegimeStructure(0, 0.0, 0.0, 0.0, 0.0, False, False)
+        key = (len(self._states), a, b)
+        if self._parts is None or self._parts[0] != key:
+            self._parts = (key, _StructureParts.of(self.members, self.depth, self.active, a, b))
+        return self._parts[1].structure(capability)
 
     def club_members(self, series: str) -> np.ndarray | None:
         """Members of the series' regime if it is in force (None: no such regime)."""

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim import metrics
 from sim.config import month_label
 from sim.draws import uniform_rows
 from sim.ledger import TrustLedger
@@ -20,9 +21,9 @@ from sim.mechanisms import compliance as comp_m
 from sim.mechanisms import controls as ctrl_m
 from sim.mechanisms import regimes as reg_m
 from sim.mechanisms import trust as trust_m
-from sim.mechanisms.support import (add_symmetric, crossing, put_crossing, support,
-                                    symmetric_rows)
+from sim.mechanisms.support import add_symmetric, crossing, put_crossing, support, symmetric_rows
 from sim.model import GovernanceModel
+from sim.regime_book import RegimeBook
 
 
 def same(a, b) -> bool:
@@ -101,8 +102,10 @@ def test_relax_clip_drift_is_the_plain_sequence(n, block):
     new_base = trust_m.drift_baseline(base, trust, 0.01)
     out = t2.copy()
     got = [np.empty((n, n)) for _ in range(4)]
-    trust_m.relax_clip_drift(out, base, 0.02, 0.01, new_baseline=got[0], d_relax=got[1],
-                             d_bounds=got[2], d_drift=got[3], block=block)
+    clipped = trust_m.relax_clip_drift(out, base, 0.02, 0.01, new_baseline=got[0],
+                                       d_relax=got[1], d_bounds=got[2], d_drift=got[3],
+                                       block=block)
+    assert clipped == bool((trust - t3).any())
     assert same(out, trust) and same(got[0], new_base)
     assert same(got[1], t3 - t2) and same(got[2], trust - t3) and same(got[3], new_base - base)
     assert got[1].sum() == (t3 - t2).sum() and got[2].sum() == (trust - t3).sum()
@@ -252,3 +255,61 @@ def test_session_effects_on_rows_match_the_whole_matrices():
                 full[rows])
     wild = rng.uniform(-0.1, 1.1, (n, n))
     assert same(trust_m.clip_trust_rows(wild[rows], rows), trust_m.clip_trust(wild)[rows])
+
+
+def polarization_plain(alignment, capability, alpha=1.0, bandwidth=0.5):
+    """metrics.polarization as version 2 first wrote it (the reference its faster form keeps)."""
+    pi = capability / float(capability.sum())
+    order = np.argsort(alignment, kind="stable")
+    a, w = alignment[order], pi[order]
+    cw = np.concatenate([[0.0], np.cumsum(w)])
+    cwa = np.concatenate([[0.0], np.cumsum(w * a)])
+    n = a.size
+    k = np.arange(n)
+    dist = a * cw[k] - cwa[k] + (cwa[n] - cwa[k + 1]) - a * (cw[n] - cw[k + 1])
+    lo = np.searchsorted(a, a - bandwidth, side="left")
+    hi = np.searchsorted(a, a + bandwidth, side="right")
+    wl, sl = cw[k + 1] - cw[lo], cwa[k + 1] - cwa[lo]
+    wr, sr = cw[hi] - cw[k + 1], cwa[hi] - cwa[k + 1]
+    f = wl * (1.0 - a / bandwidth) + sl / bandwidth + wr * (1.0 + a / bandwidth) - sr / bandwidth
+    value = 2.0 ** alpha * float((w * np.maximum(f, 0.0) ** alpha).dot(dist))
+    return min(max(value, 0.0), 1.0)
+
+
+@pytest.mark.parametrize("n", [2, 14, 193, 2000])
+def test_polarization_is_the_plain_form(n):
+    rng = np.random.default_rng(n)
+    for _ in range(20):
+        al = np.clip(rng.normal(rng.uniform(-1, 1), rng.uniform(0.05, 1), n), -1, 1)
+        al[rng.random(n) < 0.2] = 1.0  # ties
+        cap = rng.random(n) * rng.choice([1e-3, 1.0])
+        for alpha, h in ((1.0, 0.5), (1.3, 0.3), (1.6, 1.0)):
+            assert metrics.polarization(al, cap, alpha, h) == polarization_plain(al, cap, alpha, h)
+
+
+def test_regime_book_structure_is_regime_structure():
+    rng = np.random.default_rng(12)
+    n = 20
+    book = RegimeBook(n)
+    for month, series in enumerate(("un", "summit", "forum", "bilateral", "un", "summit")):
+        signed = rng.random(n) < rng.uniform(0.1, 0.9)
+        signed[rng.choice(n, 2, replace=False)] = True
+        book.renew(series, "un", round(float(rng.choice([0.3, 0.5])), 1), 0.1, signed,
+                   np.ones(n, bool), np.ones(n, bool), month)
+        book.refresh(month + 1, 3)
+        for a, b in ((0, 1), (1, 0), (2, 5)):
+            for cap in (rng.random(n), rng.random(n) * 1e-3):
+                assert book.structure(cap, a, b) == metrics.regime_structure(
+                    book.members, book.depth, book.active, cap, a, b)
+
+
+def test_is_kept_says_when_clipping_changes_nothing():
+    rng = np.random.default_rng(4)
+    t = trust_m.clip_trust(rng.random((9, 9)))
+    rows = np.array([1, 4, 5])
+    assert trust_m.is_kept(t[rows], rows) and trust_m.is_kept(t[:0], rows[:0])
+    for i, j, v in ((0, 3, 1.0000001), (1, 2, -1e-300), (2, 5, 0.99)):  # (2, 5): self-trust
+        bad = t[rows].copy()
+        bad[i, j] = v
+        assert not trust_m.is_kept(bad, rows)
+        assert not np.array_equal(trust_m.clip_trust_rows(bad, rows), bad)
