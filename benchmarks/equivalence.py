@@ -30,7 +30,8 @@ SEEDS = (0, 1, 2, 3)
 EXTRA = (("baseline_240", "baseline", 5, 240, ()),
          ("exclusive_club_180", "exclusive_club", 7, 180, ()),
          ("un_members_120", "un_members", 0, 120, ()),
-         ("states_600_24", "un_members", 1, 24, ("scenario.synthetic_states.count=586",)))
+         ("states_600_24", "un_members", 1, 24, ("scenario.synthetic_states.count=586",)),
+         ("states_2000_12", "un_members", 2, 12, ("scenario.synthetic_states.count=1986",)))
 STATE = ("trust", "baseline", "alignment", "controls", "capability", "implemented",
          "commitment", "lab_safety", "deal_months", "regime_members", "regime_depth")
 TOLERANCE = 1e-12
