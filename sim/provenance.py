@@ -139,7 +139,12 @@ def event_rows(events: dict) -> list[list]:
         who = e["actor"] + (f" -> {cell(e['targets'])}" if e.get("targets") else "")
         if e.get("venue_type"):
             who += f" ({e['venue_type']} venues)"
-        rows.append([eid, e["date"], e["kind"], who, e["delta"], e["source"]])
+        if e["kind"] == "government":
+            change = "; ".join(f"{k} {cell(v)}" for k, v in (e.get("changes") or {}).items())
+            change += "; withdraws from every regime" if e.get("withdraw") else ""
+        else:
+            change = e["delta"]
+        rows.append([eid, e["date"], e["kind"], who, change, e["source"]])
     return rows
 
 
@@ -148,7 +153,7 @@ COUNTRY_HEAD = ["country", "bloc", *COUNTRY_FIELDS, "legitimacy un/summit/bilate
 LAB_HEAD = ["lab", "home", *LAB_FIELDS, "sources"]
 VENUE_HEAD = ["venue", "type", "host", "decision", "invited", "labs", "ambition",
               "verification", "sessions", "source"]
-EVENT_HEAD = ["event", "date", "kind", "actor -> targets", "delta", "source"]
+EVENT_HEAD = ["event", "date", "kind", "actor -> targets", "delta or changes", "source"]
 
 
 def relations_lines(rel: dict) -> list[str]:

@@ -20,7 +20,7 @@ from sim.errors import ConfigError
 
 # The library of issue 3, in the order the documentation presents it.
 LIBRARY = ("baseline", "un_led", "uk_bridge", "exclusive_club", "safety_for_compute",
-           "tariff_shock", "track2_only", "open_source_commons")
+           "tariff_shock", "track2_only", "open_source_commons", "us_new_administration")
 SELF = "_self_"
 
 
