@@ -46,7 +46,6 @@ from sim.io import (
     atomic_write_bytes,
     atomic_write_text,
     claim_file,
-    make_dirs,
     package_versions,
     write_run,
 )
@@ -221,7 +220,7 @@ def sweep_job(cfg: DictConfig, out_dir: Path, job_num: int, sweep_dir: Path) -> 
         error = error_line(exc)
     write_status(out_dir, "failed" if error else "ok", error)
     report_job(job_num, f"failed: {error}" if error else "done", out_dir, sweep_dir,
-            stream=sys.stderr if error else sys.stdout)
+               stream=sys.stderr if error else sys.stdout)
     return "failed" if error else "ok"
 
 
@@ -535,7 +534,7 @@ def claim_sweep_dir(sweep_dir: Path, identity: dict[str, Any]) -> None:
                               "holds sweep jobs of unknown overrides (no multirun.yaml); "
                               "choose a new directory")
         if held is None or held == identity:
-            make_dirs(sweep_dir)
+            sweep_dir.mkdir(parents=True, exist_ok=True)
             if claim_file(marker, json.dumps(identity, indent=2) + "\n"):
                 return
             held = _read_json(marker)  # another sweep claimed it a moment ago
