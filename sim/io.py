@@ -198,14 +198,19 @@ class RunDir:
             raise ConfigError("hydra.run.dir", str(self.path),
                               f"already holds another run's files ({', '.join(held)}); "
                               "choose a new directory")
-        self.made = make_dirs(self.path)
         stamp = json.dumps({"pid": os.getpid(), "host": platform.node(),
                             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}) + "\n"
-        if not claim_file(self.path / RUN_MARKER, stamp):
-            self.new_files = []  # whatever is there now is the other run's
+        try:
+            self.made = make_dirs(self.path)
+            claimed = claim_file(self.path / RUN_MARKER, stamp)
+        except OSError as exc:  # a file where a directory should be, no permission, ...
+            claimed, why = False, f"cannot be used as a run directory: {exc.strerror}"
+        else:
+            why = "another run has just claimed it; choose a new directory"
+        if not claimed:
+            self.new_files = []  # whatever is there now is not this run's
             self.undo()
-            raise ConfigError("hydra.run.dir", str(self.path),
-                              "another run has just claimed it; choose a new directory")
+            raise ConfigError("hydra.run.dir", str(self.path), why)
         return self
 
     def undo(self) -> None:

@@ -534,9 +534,14 @@ def claim_sweep_dir(sweep_dir: Path, identity: dict[str, Any]) -> None:
                               "holds sweep jobs of unknown overrides (no multirun.yaml); "
                               "choose a new directory")
         if held is None or held == identity:
-            sweep_dir.mkdir(parents=True, exist_ok=True)
-            if claim_file(marker, json.dumps(identity, indent=2) + "\n"):
-                return
+            try:
+                sweep_dir.mkdir(parents=True, exist_ok=True)
+                if claim_file(marker, json.dumps(identity, indent=2) + "\n"):
+                    return
+            except OSError as exc:  # a file where a directory should be, no permission, ...
+                raise ConfigError("hydra.sweep.dir", str(sweep_dir),
+                                  f"cannot be used as a sweep directory: {exc.strerror}") \
+                    from None
             held = _read_json(marker)  # another sweep claimed it a moment ago
     if held != identity:
         theirs = " ".join((held or {}).get("overrides") or []) or "unknown, starting"

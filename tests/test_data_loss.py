@@ -90,6 +90,17 @@ def test_failing_run_into_a_new_folder_leaves_nothing(thesis):
     assert snapshot(thesis) == before  # new/, new/deep/ and new/deep/run/ are gone
 
 
+@pytest.mark.parametrize("args, key", [(["steps=3", "hydra.run.dir=notes.txt/run"], "run"),
+                                       (["-m", "steps=3", "hydra.sweep.dir=notes.txt"], "sweep")])
+def test_directory_under_or_at_a_file_is_one_line(thesis, args, key):
+    before = snapshot(thesis)
+    r = aigov(*args, cwd=thesis)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: hydra.{key}.dir="), lines
+    assert snapshot(thesis) == before
+
+
 def _harness(action: str, *args: str, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", HARNESS.format(action=action), *args],
                             cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
