@@ -32,7 +32,7 @@ from sim.errors import ConfigError, fail
 from sim.io import RunDir, write_run
 from sim.model import GovernanceModel
 from sim.scenarios import scenario_of
-from sim.sweep import replicate_count
+from sim.sweep import replicate_count, sweep_job
 
 # `${aigov.pid:}` in conf/config.yaml makes a sweep directory unique to the process that started
 # it. Cached, so worker processes (which get the parent's resolver cache) resolve the same value.
@@ -76,8 +76,6 @@ def _app(cfg: DictConfig) -> None:
     if hc.mode == RunMode.MULTIRUN:
         # A failing job is recorded and the sweep goes on (Hydra would stop at the first raise);
         # a job already complete in this sweep directory is skipped (resume); replicates=N.
-        from sim.sweep import sweep_job
-
         sweep_job(cfg, out, job_num=hc.job.num, sweep_dir=Path(hc.sweep.dir))
         return
     try:

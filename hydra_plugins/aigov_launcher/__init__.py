@@ -125,10 +125,11 @@ class SafeJoblibLauncher(JoblibLauncher):
         error = (f"worker process died running this job ({first}; alone: {second}): killed "
                  "by the system (out of memory?) or crashed")
         write_status(out, "failed", error)
-        hydra_out = out / str(cfg.hydra.output_subdir or ".hydra")
-        if not (hydra_out / "overrides.yaml").exists():  # died before Hydra wrote it
-            hydra_out.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(hydra_out / "overrides.yaml", OmegaConf.to_yaml(overrides))
+        if cfg.hydra.output_subdir is not None:  # the table's columns come from this file
+            hydra_out = out / str(cfg.hydra.output_subdir)
+            if not (hydra_out / "overrides.yaml").exists():  # died before Hydra wrote it
+                hydra_out.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(hydra_out / "overrides.yaml", OmegaConf.to_yaml(overrides))
         report_job(idx, f"failed: {error}", out, Path(str(cfg.hydra.sweep.dir)),
                    stream=sys.stderr)
         return JobReturn(overrides=overrides, cfg=cfg, working_dir=str(out),
