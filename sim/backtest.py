@@ -481,13 +481,19 @@ def run_length(start: tuple[int, int], plans: Sequence[SessionPlan]) -> int:
 
 def history_run(run: RunConfig, events: EventsFile) -> tuple[RunConfig, list[SessionPlan]]:
     """The run settings of the back-test: ``run``'s roster, parameters and own shocks, its venues
-    replaced by one session per outcome and the file's shocks added."""
+    replaced by one session per outcome and the file's shocks added.
+
+    The file is the calendar: the run holds its sessions and no others, so endogenous convening
+    (the scenario's ``counter_forum``) is off. A forum that really met is an outcome of the file
+    (or, like China's initiative of October 2023, a context entry); one the model invented on top
+    would be a second, unscored copy of it, and its exclusions and co-signatures would move the
+    trust that later outcomes are scored on."""
     sc = run.scenario
     roster = Roster.of(sc)
     plans = [plan_session(o, roster, sc.start) for o in events.outcomes]
     given = file_events(events.shocks, roster, sc.start, shock_magnitudes(sc.events))
     sc = dataclasses.replace(sc, venues=history_venues(plans, templates(sc)),
-                             events=merge_events(sc.events, given))
+                             events=merge_events(sc.events, given), counter_forum=None)
     return dataclasses.replace(run, scenario=sc, steps=run_length(sc.start, plans)), plans
 
 
