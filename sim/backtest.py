@@ -531,6 +531,10 @@ def simulate(run: RunConfig, seed: int) -> dict[str, frozenset[str]]:
     from sim.api import with_seed
     from sim.model import GovernanceModel
 
+    # Nothing after the last session changes a score: stop there (the months before it draw the
+    # same random numbers whatever the run's length, so the signatories are the same).
+    last = max((m for v in run.scenario.venues for m in v.months), default=run.steps - 1)
+    run = dataclasses.replace(run, steps=min(run.steps, last + 1))
     model = GovernanceModel(with_seed(run, seed)).run()
     return {s.venue: frozenset(map(str, s.labs_signed if s.decision == "pledge"
                                    and not s.signatories else s.signatories))
