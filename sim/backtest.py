@@ -20,7 +20,9 @@ Rules, one per schema field, with no case for any particular event:
 - ``asks`` (optional, this project's extension of the schema: what the text requires of its
   signatories, ``none | reporting | testing``, known before the meeting) -> the verification of
   the level, the venue ``history_asks_<level>`` of the scenario (:data:`ASKS_BOUNDS`; a scenario
-  without it gets the lower end of the level's range). Absent: the venue type's verification.
+  without it gets the lower end of the level's range). Absent (the shared schema has no such
+  field): the level is read from the ``instrument``'s title (:func:`infer_asks`: words of testing,
+  then of reporting; a title naming neither asks ``none``, a treaty ``reporting``).
 - ``present`` -> the invitees ("all UN members": every country of the roster); ``host`` -> the
   first name in it that is a roster actor, else no host.
 - ``export_controls`` / ``context`` -> shocks with signed deltas whose size is the median size
@@ -76,6 +78,18 @@ ASKS_LEVELS = ("none", "reporting", "testing")
 ASKS_BOUNDS: dict[str, tuple[float, float]] = {"none": (0.0, 0.1), "reporting": (0.1, 0.5),
                                                "testing": (0.5, 1.0)}
 ASKS_PREFIX = "asks_"  # template keys asks_<level>: (ambition 0, verification)
+# A file without `asks` (the shared schema): the level is read from the instrument's title, the
+# text on the table, known before the meeting like `asks` itself. Words that name a verification
+# step, the most demanding first; a title naming none asks nothing verifiable (in the annotated
+# 2023-24 file every text whose title names neither was read as `none` from its full text), except
+# a treaty: a binding text whose parties report on its implementation as a rule.
+ASKS_WORDS: tuple[tuple[str, re.Pattern], ...] = (
+    ("testing", re.compile(r"\b(test(s|ing|ed)?|evaluat\w*|red[- ]?team\w*|audit\w*|"
+                           r"inspect\w*)\b", re.I)),
+    ("reporting", re.compile(r"\b(report\w*|publish\w*|disclos\w*|transparen\w*|"
+                             r"notif\w*)\b", re.I)),
+)
+ASKS_DEFAULT = {"treaty": "reporting"}  # venue type -> level of a title naming no step; else none
 
 # schema venue_type -> (model venue type, decision rule); MODEL.md's venue table. A treaty is an
 # intergovernmental text each state signs or not, negotiated in a multilateral body.
@@ -117,7 +131,8 @@ class RealOutcome:
     endorsed: tuple[str, ...] | str  # a list or ALL_UN
     not_endorsed: tuple[str, ...]
     labs_present: tuple[str, ...]
-    asks: str | None = None  # optional: none | reporting | testing (None: the venue type's)
+    asks: str | None = None  # optional: none | reporting | testing (None: read from the title)
+    instrument: str = ""  # the text's title ("" when there is none)
 
 
 @dataclass(frozen=True)
@@ -193,7 +208,8 @@ def _outcome(where: str, e: dict) -> RealOutcome:
         host=host or "", has_instrument=e["instrument"] is not None,
         present=_names(f"{where}.present", e["present"], free_text=True),
         endorsed=_names(f"{where}.endorsed", e["endorsed"]),
-        not_endorsed=not_endorsed, labs_present=labs_present, asks=asks)
+        not_endorsed=not_endorsed, labs_present=labs_present, asks=asks,
+        instrument="" if e["instrument"] is None else str(e["instrument"]))
 
 
 def _targets(where: str, value: object) -> tuple[str, ...]:
@@ -333,6 +349,7 @@ class SessionPlan:
     labs: tuple[str, ...]
     has_instrument: bool
     asks: str | None = None  # what the text asks of signatories; None: the template's verification
+    asks_inferred: bool = False  # the level was read from the title (the file has no `asks`)
 
 
 def scored_kind(o: RealOutcome, roster: Roster) -> str:
@@ -369,10 +386,23 @@ def plan_session(o: RealOutcome, roster: Roster, start: tuple[int, int]) -> Sess
     if month < 0:
         raise ConfigError(f"outcomes ({o.id}).date", f"{o.ym[0]}-{o.ym[1]:02d}",
                           f"precedes the scenario start {start[0]}-{start[1]:02d}")
+    asks, inferred = o.asks, False
+    if asks is None and o.has_instrument:
+        asks, inferred = infer_asks(o.instrument, o.venue_type), True
     return SessionPlan(id=o.id, month=month, venue_type=o.venue_type,
                        template=LAB_PLEDGE if kind == "labs" else o.venue_type, host=host,
                        invite=invite, labs=tuple(n for n in names if n in roster.labs),
-                       has_instrument=o.has_instrument, asks=o.asks)
+                       has_instrument=o.has_instrument, asks=asks, asks_inferred=inferred)
+
+
+def infer_asks(instrument: str, venue_type: str) -> str:
+    """The ``asks`` level of a text read from its title (:data:`ASKS_WORDS`): ``testing`` when
+    it names testing or evaluation, else ``reporting`` when it names reporting, publication or
+    disclosure, else the venue type's default (:data:`ASKS_DEFAULT`, ``none``)."""
+    for level, words in ASKS_WORDS:
+        if words.search(instrument):
+            return level
+    return ASKS_DEFAULT.get(venue_type, "none")
 
 
 def truth(o: RealOutcome, roster: Roster) -> frozenset[str]:
@@ -457,10 +487,24 @@ def merge_events(background: Sequence[Event], given: Sequence[Event]) -> tuple[E
     return tuple(sorted([*kept, *given], key=lambda e: e.month))
 
 
+def series_of(plan: SessionPlan) -> str:
+    """The regime series an outcome's session renews: a bilateral channel (the same two parties,
+    e.g. Woodside 2023 and the Geneva dialogue it opened) is one series; any other outcome is its
+    own. The schema names no series, and a renewal replaces the regime's members and depth: a
+    second General Assembly resolution stands beside the first, and one venue type holds unrelated
+    summits (the summit series and, say, the G7's), so nothing in the schema says that a
+    multilateral text renews an earlier one."""
+    if plan.venue_type == "bilateral" and not isinstance(plan.invite, str) \
+            and len(plan.invite) == 2:
+        return "bilateral: " + " / ".join(sorted(plan.invite))
+    return plan.id
+
+
 def history_venues(plans: Sequence[SessionPlan], tmpl: dict[str, tuple[float, float]]
                    ) -> tuple[Venue, ...]:
-    """One single-session venue per outcome, named by the outcome's id, in date order. A text
-    with ``asks`` gets that level's verification instead of its template's."""
+    """One single-session venue per outcome, named by the outcome's id, in date order, in its
+    regime series (:func:`series_of`). A text with an ``asks`` level (given or read from its
+    title) gets that level's verification instead of its template's."""
     out = []
     for p in plans:
         vtype, decision = VENUE_RULES[p.template]
@@ -470,7 +514,7 @@ def history_venues(plans: Sequence[SessionPlan], tmpl: dict[str, tuple[float, fl
         out.append(Venue(name=p.id, type=VENUE_RULES[p.venue_type][0], host=p.host,
                          decision=decision, invite=p.invite, also_invite=(), exclude=(),
                          ambition=ambition, verification=verification, labs=p.labs,
-                         months=(p.month,), every=0, label=p.id))
+                         months=(p.month,), every=0, label=p.id, series=series_of(p)))
     return tuple(out)
 
 

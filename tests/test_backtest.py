@@ -223,25 +223,41 @@ def _asks_file(tmp_path: Path, asks: dict[str, str]) -> Path:
     return path
 
 
-def test_asks_sets_a_texts_verification_and_its_absence_keeps_the_venue_types(
+def test_asks_sets_a_texts_verification_and_its_absence_reads_the_title(
         synthetic, baseline, tmp_path):
     tmpl = bt.templates(baseline.scenario)
     plain, plans = bt.history_run(baseline, bt.read_events(synthetic))  # a file without `asks`
-    assert all(p.asks is None for p in plans)
+    by_id = {p.id: p for p in plans}
+    assert by_id["club_statement"].asks == "none" and by_id["club_statement"].asks_inferred
+    assert by_id["talk_only"].asks is None  # no text, nothing to read
     verif = {v.name: v.verification for v in plain.scenario.venues}
-    assert verif["club_statement"] == tmpl["summit"][1]
-    assert verif["un_resolution"] == tmpl["un"][1]
+    assert verif["club_statement"] == tmpl["asks_none"][1] == bt.ASKS_BOUNDS["none"][0]
     asked = bt.read_events(_asks_file(tmp_path, {"club_statement": "testing",
                                                  "talk_only": "testing"}))
     run, plans = bt.history_run(baseline, asked)
     verif = {v.name: v.verification for v in run.scenario.venues}
     assert verif["club_statement"] == tmpl["asks_testing"][1] == bt.ASKS_BOUNDS["testing"][0]
-    assert verif["un_resolution"] == tmpl["un"][1]  # no `asks`: the venue type's
+    assert not {p.id: p for p in plans}["club_statement"].asks_inferred
+    assert verif["un_resolution"] == tmpl["asks_none"][1]  # "a resolution": names no step
     assert verif["talk_only"] == 0.0  # no text: `asks` has nothing to apply to
     free = {f.name for f in bt.free_parameters(baseline, plans)}
     assert "history_asks_testing.verification" in free
-    assert "history_summit.verification" not in free  # every summit text has its own `asks`
-    assert "history_asks_none.verification" not in free  # no text uses the level
+    assert "history_summit.verification" not in free  # every summit text has a level
+    assert "history_asks_reporting.verification" not in free  # no text uses the level
+
+
+@pytest.mark.parametrize(("title", "venue_type", "level"), [
+    ("statement on pre-deployment safety testing (day 2)", "summit", "testing"),
+    ("commitments to red-team frontier models", "summit", "testing"),
+    ("pledges to publish safety frameworks", "summit", "reporting"),
+    ("a code of conduct with transparency reports", "summit", "reporting"),
+    ("Bletchley Declaration", "summit", "none"),
+    ("A/RES/78/311, international cooperation on AI capacity-building", "un", "none"),
+    ("contested attestation of the latest text", "un", "none"),  # no word of a step
+    ("Framework Convention on Artificial Intelligence", "treaty", "reporting"),
+])
+def test_asks_level_is_read_from_the_title(title, venue_type, level):
+    assert bt.infer_asks(title, venue_type) == level
 
 
 def test_history_scenario_declares_one_calibrated_verification_per_asks_level():
@@ -263,18 +279,20 @@ def test_history_scenario_declares_one_calibrated_verification_per_asks_level():
 
 
 def test_real_file_is_scored_the_same_without_the_field(tmp_path):
-    """The scorer works on a file of the shared schema (no `asks`): every text then gets its
-    venue type's verification."""
+    """The scorer works on a file of the shared schema (no `asks`): every text then gets the
+    level read from its title, which on the real file is the level the annotation gives."""
     data = yaml.safe_load(bt.DEFAULT_EVENTS.read_text())
+    given = {o["id"]: o.get("asks") for o in data["outcomes"]}
     for o in data["outcomes"]:
         o.pop("asks", None)
         o.pop("asks_note", None)
     path = tmp_path / "shared.yaml"
     path.write_text(yaml.safe_dump(data))
     run, ev, plans = bt.load_history("history", bt.read_events(path))
+    assert {p.id: p.asks for p in plans} == given
     tmpl = bt.templates(load_config("history").scenario)
     verif = {v.name: v.verification for v in run.scenario.venues}
-    assert verif["bletchley_safety_testing_statement_2023"] == tmpl["summit"][1]
+    assert verif["bletchley_safety_testing_statement_2023"] == tmpl["asks_testing"][1]
     report = bt.backtest(run, ev, plans, range(2))
     assert len(report["per_outcome"]) == 10 and 0 <= report["mean_f1"] <= 1
 
@@ -302,6 +320,16 @@ def test_real_file_replays_its_ten_outcomes():
     assert [s.venue for s in model.sessions] == [o.id for o in ev.outcomes]
     assert [s.month for s in model.sessions] == [f"{o.ym[0]}-{o.ym[1]:02d}" for o in ev.outcomes]
     assert run.steps >= 30
+
+
+def test_each_outcome_renews_its_own_regime_except_a_bilateral_channel():
+    run, ev, _ = bt.load_history("history")
+    series = {v.name: v.series for v in run.scenario.venues if v.months}
+    channel = series["woodside_biden_xi_2023"]
+    assert series["us_china_geneva_dialogue_2024"] == channel  # the dialogue Woodside opened
+    others = [s for k, s in series.items() if s != channel]
+    assert len(others) == len(set(others)) == 8  # Bletchley and Seoul, the two UNGA texts apart
+    assert run.scenario.counter_forum is None  # the file is the calendar
 
 
 def _shuffled(ev: bt.EventsFile, rng: random.Random, roster: bt.Roster) -> bt.EventsFile:
