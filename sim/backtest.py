@@ -12,7 +12,7 @@ text (endorsers and non-endorsers were at the table by the schema's definition).
 Rules, one per schema field, with no case for any particular event:
 
 - ``venue_type`` -> the model's venue type and decision rule (:data:`VENUE_RULES`, after the venue
-  table of MODEL.md); an outcome whose scored actors are all labs is a lab pledge.
+  table of docs/ODD.md, 6.8); an outcome whose scored actors are all labs is a lab pledge.
 - ``instrument`` null -> ambition 0: a dialogue, nothing to sign. Otherwise the ambition and
   verification of the venue type's template, the venue ``history_<venue_type>`` of the scenario
   (``history_lab_pledge`` for lab pledges); a scenario without templates (baseline) gets the
@@ -96,7 +96,7 @@ ASKS_WORDS: tuple[tuple[str, re.Pattern], ...] = (
 )
 ASKS_DEFAULT = {"treaty": "reporting"}  # venue type -> level of a title naming no step; else none
 
-# schema venue_type -> (model venue type, decision rule); MODEL.md's venue table. A treaty is an
+# schema venue_type -> (model venue type, decision rule); docs/ODD.md 6.8. A treaty is an
 # intergovernmental text each state signs or not, negotiated in a multilateral body.
 VENUE_RULES: dict[str, tuple[str, str]] = {
     "un": ("un", "consensus"),
@@ -771,7 +771,7 @@ KEY_PENALTY = 1.0  # mean F1 minus this times the key-actor error rate
 # F1 falling from 1 to 0.5). Values the file does not identify stay at their priors instead of
 # wandering to wherever the seeds' noise puts them, and an edge is reached only when it pays.
 PRIOR_WEIGHT = 0.05
-AMBITION_BOUNDS = (0.02, 0.6)  # plausible depth of a text tabled in 2023-24 (MODEL.md: shallow)
+AMBITION_BOUNDS = (0.02, 0.6)  # plausible depth of a text tabled in 2023-24 (shallow)
 VERIFICATION_BOUNDS = (0.0, 0.5)  # no intrusive verification was agreed in 2023-24
 # Parameters that decide who attends and signs at the session itself. The trust dynamics
 # (cosign_trust_gain, exclusion_penalty, dialogue_trust_gain, track2_spillover, rivalry_trust_cut,
