@@ -13,10 +13,11 @@ Rules, one per schema field, with no case for any particular event:
 
 - ``venue_type`` -> the model's venue type and decision rule (:data:`VENUE_RULES`, after the venue
   table of docs/ODD.md, 6.8); an outcome whose scored actors are all labs is a lab pledge.
-- ``instrument`` null -> ambition 0: a dialogue, nothing to sign. Otherwise the ambition and
-  verification of the venue type's template, the venue ``history_<venue_type>`` of the scenario
-  (``history_lab_pledge`` for lab pledges); a scenario without templates (baseline) gets the
-  median ambition and verification of its own venues with the same decision rule.
+- ``instrument`` null -> ambition 0: a dialogue, nothing to sign. Otherwise the ambition of the
+  venue type's template, the venue ``history_<venue_type>`` of the scenario (``history_lab_pledge``
+  for lab pledges; a scenario without templates, the baseline, gets the median ambition and
+  verification of its own venues with the same decision rule), and the verification of the
+  text's ``asks`` level (below).
 - ``asks`` (optional, this project's extension of the schema: what the text requires of its
   signatories, ``none | reporting | testing``, known before the meeting) -> the verification of
   the level, the venue ``history_asks_<level>`` of the scenario (:data:`ASKS_BOUNDS`; a scenario
@@ -25,6 +26,8 @@ Rules, one per schema field, with no case for any particular event:
   then of reporting; a title naming neither asks ``none``, a treaty ``reporting``).
 - ``present`` -> the invitees ("all UN members": every country of the roster); ``host`` -> the
   first name in it that is a roster actor, else no host.
+- regime series (not in the schema): a bilateral channel is one series, every other outcome its
+  own (:func:`series_of`). The file is the calendar: no endogenous convening (:func:`history_run`).
 - ``export_controls`` / ``context`` -> shocks with signed deltas whose size is the median size
   of the scenario's own shocks of that group (:func:`shock_magnitudes`).
 
