@@ -93,7 +93,7 @@ def run_method(method: str, seeds: int, jobs: int, steps: int) -> dict:
             import pandas as pd
             t = pd.read_parquet(Path(tmp) / "b.parquet")
         results = {f"{int(r['seed'])}|{r['scenario.uncertainties.trust_gain']}":
-                   r["bifurcation_index"] for r in t.to_dict("records")}
+                   r["polarization"] for r in t.to_dict("records")}
         runs = res.rows
     else:
         import mesa
@@ -104,7 +104,7 @@ def run_method(method: str, seeds: int, jobs: int, steps: int) -> dict:
                              rng=list(range(seeds)), number_processes=jobs, max_steps=steps,
                              data_collection_period=-1, display_progress=False)
         seconds = time.perf_counter() - t0
-        results = {f"{r['seed']}|{r['trust_gain']}": round(float(r["bifurcation_index"]), 10)
+        results = {f"{r['seed']}|{r['trust_gain']}": round(float(r["polarization"]), 10)
                    for r in out}
         runs = len(out)
     return {"method": method, "runs": runs, "seconds": seconds,

@@ -2,7 +2,7 @@
 
 Latin hypercube samples over the ranges a scenario declares for its uncertainties, R replicates
 per point (batch runner), a binary output per point (the share of replicates ending in an
-outcome at least ``--min-share``, or the mean bifurcation index at least ``--threshold``), then
+outcome at least ``--min-share``, or the mean polarization at least ``--threshold``), then
 the Patient Rule Induction Method (Friedman and Fisher 1999; ``ema_workbench.analysis.prim``)
 peels the input space down to a box where that output is dense. The reported box is the densest
 one on PRIM's peeling trajectory whose coverage (share of all cases of interest inside it) is at
@@ -47,7 +47,7 @@ def lhs(ranges: dict[str, tuple[float, float]], n: int, seed: int) -> pd.DataFra
 def cases_of_interest(table: pd.DataFrame, target: str, *, by: str | None = "point",
                       min_share: float = 0.5, threshold: float = 0.2) -> pd.Series:
     """Boolean output per point (``by``) or per row (``by=None``): outcome share >= min_share
-    for an outcome target; mean bifurcation index >= threshold for ``index``."""
+    for an outcome target; mean polarization >= threshold for ``index``."""
     ok = table[table["status"] == "ok"]
     value = (ok["polarization"].astype(float) if target == "index"
              else (ok["outcome"] == target).astype(float))
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--min-share", type=float, default=0.5,
                         help="share of replicates with the outcome that makes a case")
     parser.add_argument("--threshold", type=float, default=0.2,
-                        help="bifurcation index threshold for --target index")
+                        help="polarization threshold for --target index")
     parser.add_argument("--min-coverage", type=float, default=0.5)
     parser.add_argument("--qp-alpha", type=float, default=0.05,
                         help="keep restrictions with quasi-p at most this (1: keep all)")
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
     out = args.out or Path("outputs/discovery") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
-    label = (f"mean bifurcation index >= {args.threshold}" if args.target == "index"
+    label = (f"mean polarization >= {args.threshold}" if args.target == "index"
              else f"P({args.target}) >= {args.min_share}")
     t0 = time.perf_counter()
     try:

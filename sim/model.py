@@ -192,7 +192,8 @@ class GovernanceModel(mesa.Model):
 
     @property
     def month(self) -> int:
-        """0-based index of the month being played (events of month k fire at time k + 0.5)."""
+        """0-based index of the month being played (events of month k fire at time k + 0.5;
+        inside the step that closes month k, the clock already reads k + 1)."""
         return int(self.time)
 
     def country(self, name: str) -> Country:
@@ -266,6 +267,7 @@ class GovernanceModel(mesa.Model):
             self.regime_depth = np.append(self.regime_depth, depth)
             self.regime_verification = np.append(self.regime_verification, venue.verification)
             self.regime_renewed = np.append(self.regime_renewed, float(self.month))
+        self.shortfall[signed] = 0  # a member that signs again starts its record afresh
         self._regimes_changed()
 
     def _club_bonus(self, venue: Venue) -> np.ndarray | float:
@@ -422,7 +424,8 @@ class GovernanceModel(mesa.Model):
 
         # 2. regimes: lapse without renewal; members short for too long withdraw
         if self.regime_depth.size:
-            active = reg_m.in_force(self.regime_members, self.regime_renewed, self.month + 1,
+            # during the step that closes month k, self.month is already k + 1
+            active = reg_m.in_force(self.regime_members, self.regime_renewed, self.month,
                                     p["regime_lapse"])
             leaving = self.shortfall >= p["shortfall_limit"]
             if leaving.any() or not np.array_equal(active, self.regime_active):

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 BLOC_COLOURS = {"west": "#1f77b4", "china": "#d62728", "nonaligned": "#7f7f7f"}
+CAMP_COLOURS = {"camp A": "#1f77b4", "camp B": "#d62728", "non-aligned": "#7f7f7f"}
 OUTCOME_COLOURS = {"cooperation": "#2ca02c", "bifurcation": "#d62728",
                    "fragmentation": "#ff7f0e"}
 OUTCOMES = ("cooperation", "bifurcation", "fragmentation")
@@ -123,12 +124,12 @@ def trust_network(ax, model, *, trust=None, capability=None, alignment=None,
                   title: str | None = None, legend: bool = True) -> dict:
     """Draw the trust network between countries on ``ax``; returns the node positions.
 
-    Nodes are countries, coloured by bloc (``BLOC_COLOURS``), their area proportional to
+    Nodes are countries, coloured by the camp their alignment puts them in (``CAMP_COLOURS``;
+    the scenario's bloc labels play no part), their area proportional to
     capability relative to the most capable country in the picture. An edge joins two countries
     whose mutual trust (T_ij + T_ji) / 2 is at least ``threshold``; its width and opacity grow
-    with that trust. The marker shows the camp each country stands in by its alignment
-    (circle: camp A, square: camp B, triangle: non-aligned); pass ``alignment`` to draw an
-    earlier month's camps.
+    with that trust. The marker repeats the camp (circle: camp A, square: camp B, triangle:
+    non-aligned); pass ``alignment`` to draw an earlier month's camps.
 
     ``trust`` and ``capability`` default to the model's current arrays; pass copies taken at an
     earlier month to draw that moment. Pass the returned ``pos`` to a second call to keep every
@@ -168,13 +169,12 @@ def trust_network(ax, model, *, trust=None, capability=None, alignment=None,
                            alpha=[0.25 + 0.65 * s for s in strength] if edges else None,
                            edge_color="#444444")
     size = 80 + 1400 * cap / max(cap.max(), 1e-12)
-    for marker, mask in (("o", camp_a), ("s", camp_b), ("^", ~camp_a & ~camp_b)):
+    for (marker, mask), colour in zip((("o", camp_a), ("s", camp_b), ("^", ~camp_a & ~camp_b)),
+                                      CAMP_COLOURS.values(), strict=True):
         idx = np.flatnonzero(mask)
         if idx.size:
             nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=[names[k] for k in idx],
-                                   node_size=size[idx], node_shape=marker,
-                                   node_color=[BLOC_COLOURS.get(blocs[k], "#bcbd22")
-                                               for k in idx],
+                                   node_size=size[idx], node_shape=marker, node_color=colour,
                                    edgecolors="black", linewidths=0.6, alpha=0.9)
     if labels if labels is not None else n <= 30:
         nx.draw_networkx_labels(g, {k: (x, y - 0.13) for k, (x, y) in pos.items()},
@@ -184,11 +184,8 @@ def trust_network(ax, model, *, trust=None, capability=None, alignment=None,
     if title:
         ax.set_title(title, fontsize=10)
     if legend:
-        handles = [Line2D([], [], ls="", marker="o", ms=8, color=c, label=f"colour: {b}")
-                   for b, c in BLOC_COLOURS.items() if b in blocs]
-        handles += [Line2D([], [], ls="", marker=m, ms=8, mfc="white", mec="black",
-                               label=k) for m, k in (("o", "camp A"), ("s", "camp B"),
-                                                     ("^", "non-aligned"))]
+        handles = [Line2D([], [], ls="", marker=m, ms=8, color=c, mec="black", label=k)
+                   for m, (k, c) in zip("os^", CAMP_COLOURS.items(), strict=True)]
         handles += [Line2D([], [], color="#444444", lw=0.5 + 4.0 * s, alpha=0.25 + 0.65 * s,
                                label=f"mutual trust {threshold + s * span:.2f}")
                     for s in (0.0, 0.5, 1.0)]

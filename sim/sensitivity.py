@@ -69,9 +69,14 @@ def sample(method: str, problem: dict, n: int, seed: int) -> np.ndarray:
     n * (D + 2) points) or Morris (n trajectories of D + 1 points, 4 levels)."""
     if method == "sobol":
         from SALib.sample import sobol
-        return sobol.sample(problem, n, calc_second_order=False, seed=seed)
-    from SALib.sample import morris
-    return morris.sample(problem, n, num_levels=4, seed=seed)
+        x = sobol.sample(problem, n, calc_second_order=False, seed=seed)
+    else:
+        from SALib.sample import morris
+        x = morris.sample(problem, n, num_levels=4, seed=seed)
+    # Morris levels are computed in floating point (0.03 + 0.27 = 0.30000000000000004): keep
+    # every sample inside its declared range, which validation enforces exactly.
+    bounds = np.asarray(problem["bounds"], dtype=float)
+    return np.clip(x, bounds[:, 0], bounds[:, 1])
 
 
 def point_outputs(table: pd.DataFrame, output: str, n_points: int) -> np.ndarray:

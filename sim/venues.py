@@ -1,6 +1,6 @@
 """Venue sessions: who is invited, who comes, how deep a text is agreed, who signs.
 
-A session is a pure function of the world's state and pre-drawn uniforms (MODEL.md, Venues):
+A session is a pure function of the world's state and pre-drawn uniforms (docs/ODD.md, section 6.8):
 
 1. invitees by the venue's rule: ``all`` (UN: every member), ``like_minded`` (countries whose
    alignment leans at least ``like_minded`` toward the host's side, plus explicit invitees;
@@ -157,6 +157,8 @@ def hold_session(*, rule: str, decision: str, host: int, ambition: float, verifi
             u = signing_utility(ideal, depth, verification, trust_in_host,
                                 verification_cost) + club_bonus
             signed = attended & (u_sign < logistic(u / sign_noise))
+            if decision == "host_proposal" and host >= 0 and attended[host]:
+                signed[host] = True  # the host signs the text it tables
             if decision == "bargaining" and signed.sum() < 2:
                 signed[:] = False
                 dialogue_only = True

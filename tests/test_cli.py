@@ -53,7 +53,7 @@ def malformed_scenario():
 BAD = [
     (["steps=-3"], "steps=-3"),
     (["seed=abc"], "seed='abc'"),
-    (["scenario.affinity.within=1.7"], "scenario.affinity.within=1.7"),
+    (["scenario.constants.relation_base=1.7"], "scenario.constants.relation_base=1.7"),
     (["scenario=atlantis"], "scenario='atlantis'"),
     (["scenario.labs.Baidu.home=Atlantis"], "scenario.labs.Baidu.home='Atlantis'"),
     (["scenario.venues.woodside_2023.invite=[United States,Atlantis]"], "Atlantis"),

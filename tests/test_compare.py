@@ -169,11 +169,11 @@ def test_same_seed_same_stream_across_scenarios():
 
 
 def check_exclusive_club(n: int, strict: bool) -> None:
-    """001/000: exclusive circles split the world. Bifurcation index and share of bifurcation
+    """001/000: exclusive circles split the world. Polarization and the share of bifurcation
     outcomes are higher in exclusive_club than in un_led and uk_bridge (paired seeds)."""
-    excl = final("exclusive_club", n, "bifurcation_index")
+    excl = final("exclusive_club", n, "polarization")
     for other in ("un_led", "uk_bridge"):
-        diff = excl - final(other, n, "bifurcation_index")
+        diff = excl - final(other, n, "polarization")
         mean, lo, _ = mean_interval(diff)
         assert mean > 0 and (lo > 0 if strict else True), other
         more = share("exclusive_club", n, "bifurcation") - share(other, n, "bifurcation")
@@ -181,15 +181,17 @@ def check_exclusive_club(n: int, strict: bool) -> None:
 
 
 def check_safety_for_compute(n: int, strict: bool) -> None:
-    """002: with the deal and a verified channel, US controls on China fall and China's
-    implemented safety rises against the baseline (paired seeds)."""
+    """002: with the deal and a verified channel, US controls on China fall against the baseline
+    (paired seeds) and the deal fires. Version 2: China's implemented safety no longer rises
+    with the deal, because in both arms China commits to the depth of the forum it convenes
+    after Seoul (docs/ODD.md 6.8); it must not fall either (within 0.02)."""
     controls = final("safety_for_compute", n, "us_china_controls") - final(
         "baseline", n, "us_china_controls")
+    mean, lo, _ = mean_interval(-controls)
+    assert mean > 0 and (lo > 0 if strict else True)
     safety = final("safety_for_compute", n, "china_implemented") - final(
         "baseline", n, "china_implemented")
-    for diff, sign in ((controls, -1), (safety, +1)):
-        mean, lo, hi = mean_interval(sign * diff)
-        assert mean > 0 and (lo > 0 if strict else True)
+    assert safety.mean() > -0.02
     assert final("safety_for_compute", n, "us_china_deals").max() > 0
 
 
@@ -206,10 +208,10 @@ def check_tariff_shock(n: int, strict: bool) -> None:
     trust = shock[:, -1, COL["us_china_trust"]] - calm[:, -1, COL["us_china_trust"]]
     mean, _, hi = mean_interval(trust)
     assert mean < 0 and (hi < 0 if strict else True)
-    # Rivalry is a US-China shock: cross-bloc trust, a mean over all cross-bloc pairs, moves
-    # much less than US-China trust (docs/SCENARIOS.md explains why).
-    cross = shock[:, -1, COL["cross_bloc_trust"]] - calm[:, -1, COL["cross_bloc_trust"]]
-    assert abs(cross.mean()) < 0.25 * abs(trust.mean())
+    # Rivalry is a US-China shock: trust across the camps, a mean over all cross-camp pairs,
+    # moves less than US-China trust.
+    cross = shock[:, -1, COL["cross_camp_trust"]] - calm[:, -1, COL["cross_camp_trust"]]
+    assert abs(cross.mean()) < abs(trust.mean())
 
 
 def test_exclusive_club_splits_more_than_inclusive_venues():

@@ -24,9 +24,9 @@ def test_seed_must_be_an_integer():
     assert "integer" in err(overrides=["seed=-1"])
 
 
-def test_trust_affinity_out_of_range():
-    msg = err(overrides=["scenario.affinity.within=1.7"])
-    assert "scenario.affinity.within=1.7" in msg and "[0.0, 1.0]" in msg
+def test_relation_weight_out_of_range():
+    msg = err(overrides=["scenario.constants.relation_alliance=1.7"])
+    assert "scenario.constants.relation_alliance=1.7" in msg and "[0" in msg
     assert "scenarios/baseline.yaml" in msg  # which scenario the override was applied to
 
 

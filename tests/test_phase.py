@@ -28,17 +28,17 @@ def test_phase_table_shares_and_cells():
                                   "scenario.countries={United States: {hawkishness: 1.0}}"],
                      seed=replicate_seeds(0, 3)[1], steps=12).summary
     assert rec["outcome"] == single["outcome"]
-    assert rec["bifurcation_index"] == single["final"]["bifurcation_index"]
+    assert rec["polarization"] == single["final"]["polarization"]
 
 
 def test_phase_figure_is_a_png():
     cells = pd.DataFrame({"x": [0, 1, 0, 1], "y": [0, 0, 1, 1], "runs": 2, "failed": 0,
                           "share_cooperation": [0, 0.5, 1, 0], "share_bifurcation": 0.0,
                           "share_fragmentation": [1, 0.5, 0, 1],
-                          "mean_bifurcation_index": 0.1})
+                          "mean_polarization": 0.1})
     png = phase_figure(cells, "t")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
-    wider = phase_figure(cells, "t", observable="bifurcation_index")
+    wider = phase_figure(cells, "t", observable="polarization")
     assert len(wider) > len(png)
 
 

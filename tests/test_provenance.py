@@ -18,8 +18,8 @@ SEED_FILE = re.compile(r"\b(0\d\d)_[0-9a-f]{16}\.txt\b")
 SEED_ID = re.compile(r"(?<![\w.-])(0\d\d)(?![\w.-]|\.\d)")
 EVENTS_REF = re.compile(r"governance_events data \(([a-z0-9_]+)\)")
 # What a source may be: a seed, a public fact, the governance_events data, the literature (a
-# year), the model specification, or an assumption.
-KINDS = re.compile(r"\b0\d\d\b|public fact|governance_events data|\b(19|20)\d\d\b|MODEL\.md|"
+# year), or an assumption.
+KINDS = re.compile(r"\b0\d\d\b|public fact|governance_events data|\b(19|20)\d\d\b|"
                    r"assumption", re.IGNORECASE)
 
 
@@ -52,7 +52,10 @@ def all_sources(prov: dict, sc: dict) -> list[tuple[str, str]]:
     for kind in ("venues", "events"):
         for name, item in (sc.get(kind) or {}).items():
             out.append((f"{kind}.{name}", item.get("source")))
-    out.append(("affinity", (sc.get("affinity") or {}).get("source")))
+    rel = (sc.get("relations") or {}).get("source") or {}
+    out += [(f"relations.{k}", rel.get(k)) for k in ("alliances", "partnerships")]
+    if sc.get("counter_forum"):
+        out.append(("counter_forum", sc["counter_forum"].get("source")))
     return out
 
 
@@ -121,5 +124,5 @@ def test_parameters_md_has_a_table_per_scenario():
     for name in ("baseline", "exclusive_club"):
         assert f"\n## {name}\n" in text
     assert text.count("| parameter | section | value | range | source |") == 2
-    assert "| china_forum | summit | China |" in text
+    assert "| summit_series | summit | United Kingdom |" in text.split("## exclusive_club")[1]
     assert "| **" not in text.split("## exclusive_club")[1], "exclusive_club changes no parameter"

@@ -39,9 +39,9 @@ def test_morris_ranks_a_known_function():
 def test_point_outputs_mean_and_probability():
     t = pd.DataFrame({"point": [0, 0, 1, 1], "status": ["ok"] * 4,
                       "outcome": ["cooperation", "bifurcation", "cooperation", "cooperation"],
-                      "bifurcation_index": [0.1, 0.3, 0.2, 0.2], "error": [None] * 4})
+                      "polarization": [0.1, 0.3, 0.2, 0.2], "error": [None] * 4})
     assert list(point_outputs(t, "p_cooperation", 2)) == [0.5, 1.0]
-    assert point_outputs(t, "bifurcation_index", 2) == pytest.approx([0.2, 0.2])
+    assert point_outputs(t, "polarization", 2) == pytest.approx([0.2, 0.2])
     t.loc[2:, "status"] = "failed"
     with pytest.raises(Exception, match="no successful run"):
         point_outputs(t, "p_cooperation", 2)
@@ -52,11 +52,11 @@ def test_tiny_sobol_run_writes_indices_and_figure(tmp_path, capsys):
           "--steps", "12", "-j", "1", "-q", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert "4 points" not in out and "20 points x 1 replicates = 20 runs (0 failed)" in out
-    df = pd.read_csv(tmp_path / "sobol_bifurcation_index.csv")
+    df = pd.read_csv(tmp_path / "sobol_polarization.csv")
     assert sorted(df["parameter"]) == ["rivalry_trust_cut", "trust_gain", "trust_loss"]
     assert list(df.columns) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
     assert df[["S1", "ST"]].notna().all().all()
-    assert (tmp_path / "sobol_bifurcation_index.png").read_bytes()[:8] == PNG
+    assert (tmp_path / "sobol_polarization.png").read_bytes()[:8] == PNG
     assert len(pd.read_parquet(tmp_path / "runs.parquet")) == 20
 
 
@@ -97,7 +97,7 @@ def test_prim_without_cases_is_a_config_error():
 def test_cases_of_interest_by_point_and_by_row():
     t = pd.DataFrame({"point": [0, 0, 1, 1], "status": ["ok"] * 4,
                       "outcome": ["bifurcation", "bifurcation", "cooperation", "bifurcation"],
-                      "bifurcation_index": [0.3, 0.1, 0.0, 0.25]})
+                      "polarization": [0.3, 0.1, 0.0, 0.25]})
     assert list(cases_of_interest(t, "bifurcation", min_share=0.6)) == [True, False]
     assert list(cases_of_interest(t, "index", threshold=0.2)) == [True, False]
     assert list(cases_of_interest(t, "index", threshold=0.21)) == [False, False]

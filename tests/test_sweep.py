@@ -155,7 +155,7 @@ def test_aggregate_reads_nested_partial_and_submitit_trees(tmp_path, capsys):
     assert list(df["status"]) == ["ok", "failed", "pending"]
     assert list(df["job_seed"]) == [3, 5, 4]
     assert df["scenario.countries.United States.hawkishness"].iloc[0] == 0.9
-    assert df["bifurcation_index"].iloc[0] == 0.5 and np.isnan(df["bifurcation_index"].iloc[2])
+    assert df["polarization"].iloc[0] == 0.5 and np.isnan(df["polarization"].iloc[2])
     assert len(pd.read_csv(tmp_path / "sweep.csv")) == 3
     assert not list(tmp_path.glob(".*.tmp"))
 

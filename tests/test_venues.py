@@ -14,7 +14,7 @@ def _session(**kw):
                 lab_propensity=np.array([1.0, 0.0]), lab_host_home=-1, cost=0.0,
                 sensitivity=50.0, sign_noise=0.01, verification_cost=0.5,
                 u_attend=np.zeros(n), u_sign=np.full(n, 0.5), u_lab_attend=np.zeros(n_labs),
-                u_lab_sign=np.full(n_labs, 0.5))
+                u_lab_sign=np.full(n_labs, 0.5), alignment=np.array([0.9, 0.5, 0.0, -0.8]))
     base.update(kw)
     return V.hold_session(**base)
 
@@ -39,12 +39,43 @@ def test_distrust_of_host_makes_verification_costly():
     assert r.signed[0] and not r.signed[2]
 
 
-def test_like_minded_invitation_excludes_the_distrusted_who_lose_nothing_here():
-    trust = np.full((4, 4), 0.8)
-    trust[0, 3] = 0.1
-    r = _session(rule="like_minded", decision="host_proposal", trust=trust)
+def test_like_minded_invitation_follows_alignment_and_the_left_out_are_excluded():
+    """The host (alignment 0.9) invites its side and the non-aligned leaning no further than
+    the threshold the other way; the country in the other camp (-0.8) is left out."""
+    r = _session(rule="like_minded", decision="host_proposal", like_minded=-0.3)
     assert r.invited.tolist() == [True, True, True, False]
     assert r.excluded.tolist() == [False, False, False, True]
+    r = _session(rule="like_minded", decision="host_proposal", like_minded=0.3)
+    assert r.invited.tolist() == [True, True, False, False]
+    flipped = _session(rule="like_minded", decision="host_proposal", like_minded=0.3,
+                       alignment=np.array([-0.9, 0.5, 0.0, -0.8]))
+    assert flipped.invited.tolist() == [True, False, False, True]  # a host of the other side
+
+
+def test_rivalry_narrows_the_bilateral_zone_of_agreement():
+    mask = np.array([True, True, False, False])
+    ideal = np.array([0.6, 0.5, 0.0, 0.0])
+    r = _session(rule=mask, decision="bargaining", ambition=0.9, ideal=ideal, narrowing=0.2)
+    assert r.depth == pytest.approx(0.3)
+    r = _session(rule=mask, decision="bargaining", ambition=0.9, ideal=ideal, narrowing=0.6)
+    assert r.dialogue_only and not r.signed.any()
+
+
+def test_club_bonus_draws_signatures():
+    r = _session(decision="host_proposal", ambition=0.45)
+    assert r.signed.tolist() == [True, False, True, False]
+    r = _session(decision="host_proposal", ambition=0.45, club_bonus=np.full(4, 0.2))
+    assert r.signed.tolist() == [True, True, True, True]
+
+
+def test_labs_follow_their_home_camp():
+    """A lab whose home stands with the host's camp signs more readily than one whose home
+    stands against it."""
+    kw = dict(decision="host_proposal", ambition=0.3, lab_invite=np.array([True, True]),
+              lab_propensity=np.ones(2), lab_safety=np.array([0.3, 0.3]),
+              lab_home=np.array([1, 3]), u_lab_sign=np.full(2, 0.5))
+    r = _session(**kw, lab_follow=0.4)
+    assert r.labs_signed.tolist() == [True, False]
 
 
 def test_bilateral_without_ambition_is_dialogue_only():
@@ -90,7 +121,7 @@ def test_an_invitation_mask_given_up_front_changes_nothing():
     also = np.zeros(4, bool)
     trust = np.full((4, 4), 0.6)
     kw = dict(rule="all", decision="host_proposal", exclude=exclude, also=also, trust=trust)
-    invited = V.invitees("all", 0, trust, also, exclude)
+    invited = V.invitees("all", 0, np.zeros(4), also, exclude)
     a, b = _session(**kw), _session(**kw, invited=invited)
     for x, y in zip(a, b, strict=True):
         assert np.array_equal(x, y)

@@ -1,4 +1,4 @@
-"""Compute access and capability growth (MODEL.md step 6).
+"""Compute access and capability growth (docs/ODD.md, section 3).
 
 Access to advanced compute is cut by the controls of each supplier in proportion to its share of
 the chip supply chain, and restored slowly by domestic substitution, which the blockage itself

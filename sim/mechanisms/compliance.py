@@ -1,4 +1,4 @@
-"""Implemented safety follows declared commitment, imperfectly (MODEL.md step 3).
+"""Implemented safety follows declared commitment, imperfectly (docs/ODD.md, section 3).
 
 Commitments are cheap, implementation is costly: implemented safety moves toward commitment at a
 monthly rate that race pressure and hawkishness slow, with random shocks. Safety work is seen as

@@ -1,7 +1,7 @@
 """Export controls, controls[i, j] in [0, 1]: the stringency supplier i imposes on j.
 
-A supplier tightens on a target it finds threatening and relaxes slowly otherwise (MODEL.md
-step 5). Threat combines the target's capability relative to the supplier and its unverified
+A supplier tightens on a target it finds threatening and relaxes slowly otherwise (docs/ODD.md,
+section 3). Threat combines the target's capability relative to the supplier and its unverified
 safety, both discounted by trust, plus rivalry outside AI; hawkishness scales it. US controls are
 justified partly by safety and misuse concerns (002, 003), which is what makes the
 safety-for-compute path possible; tariffs show motives beyond safety (002), hence the rivalry

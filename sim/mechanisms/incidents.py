@@ -1,4 +1,4 @@
-"""AI incidents and the risk concern they raise (MODEL.md step 7).
+"""AI incidents and the risk concern they raise (docs/ODD.md, section 3).
 
 Unsafe frontier capability is a hazard; open weights add to it (malicious use is the top risk
 experts name for open models, 001). Incidents arrive as a Poisson process; each raises risk

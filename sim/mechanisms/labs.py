@@ -1,4 +1,4 @@
-"""Labs' safety investment as the DSAIR race game played in the mean field (MODEL.md step 2).
+"""Labs' safety investment as the DSAIR race game played in the mean field (docs/ODD.md, section 3).
 
 A lab's safety_investment sigma in [0, 1] is read as its probability of playing AS (always safe)
 rather than AU (always unsafe) in the race game of Han, Pereira, Santos and Lenaerts (JAIR 69,

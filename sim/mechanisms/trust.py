@@ -1,7 +1,7 @@
 """Directed trust between countries, trust[i, j] in [0, 1]: how far i trusts j.
 
 Trust relaxes toward a baseline affinity, rises with verified compliance and shared agreements,
-falls faster with verified shortfalls, exclusion and rivalry (MODEL.md step 4). The asymmetry
+falls faster with verified shortfalls, exclusion and rivalry (docs/ODD.md, section 3). The asymmetry
 (losses larger than gains) follows the trust-building literature: trust is slow to build and
 quick to destroy (Slovic 1993, "Perceived risk, trust, and democracy"); the seeds name distrust
 as the first barrier to collaboration (001).

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from sim.mechanisms import compliance as C
 
@@ -37,3 +38,10 @@ def test_deal_incentive_aims_at_the_threshold_in_proportion_to_stake():
     out = C.deal_incentive(np.array([0.2, 0.2, 0.7]), np.array([0.0, 0.5, 1.0]), 0.6)
     # no stake: the commitment; half stake: halfway to 0.6; above the threshold: unchanged
     np.testing.assert_allclose(out, [0.2, 0.4, 0.7])
+
+
+def test_commitments_phase_in_on_schedule_and_fall_with_the_commitment():
+    obligation = np.array([0.0, 0.3, 0.5])
+    commitment = np.array([0.48, 0.48, 0.2])
+    out = C.phase_in(obligation, commitment, months=24)
+    assert out.tolist() == pytest.approx([0.02, 0.32, 0.2])

@@ -50,3 +50,10 @@ def test_exclusion_lowers_trust_of_the_excluded_in_the_circle():
 def test_clip_keeps_range_and_unit_diagonal():
     out = T.clip_trust(np.array([[0.3, 1.7], [-0.2, 0.9]]))
     np.testing.assert_allclose(out, [[1.0, 1.0], [0.0, 1.0]])
+
+
+def test_baseline_drifts_slowly_toward_lived_trust():
+    base = np.array([[1.0, 0.5], [0.5, 1.0]])
+    lived = np.array([[1.0, 0.1], [0.3, 1.0]])
+    out = T.drift_baseline(base, lived, 0.01)
+    assert np.isclose(out[0, 1], 0.5 - 0.004) and np.isclose(out[1, 0], 0.498)
