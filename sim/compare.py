@@ -24,7 +24,11 @@ as the US last verified it), ``us_china_trust`` (trust[US, China]), ``us_china_d
 in which the safety-for-compute deal eased US controls on China, the model's own per-pair count
 ``model.deal_months[US, China]``), ``uk_china_trust`` (mean of
 both directions) and ``open_lab_safety`` (capability-weighted safety investment of the labs
-with openness >= 0.5).
+with openness >= 0.5). And the trust ledger, cumulative since the start: ``ledger_<cause>``,
+the mean change of trust per ordered pair of countries due to each cause (co-signing, dialogue,
+exclusion, verification, rivalry, relaxation, bounds; ``ledger_drift`` the baseline's), so a
+difference between scenarios can be traced to the mechanism behind it (in the tables, not the
+figure).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from sim.api import with_seed
 from sim.config import MAX_STEPS, RunConfig, month_label
 from sim.errors import ConfigError, fail
 from sim.io import atomic_write_bytes, atomic_write_text, package_versions
+from sim.ledger import CAUSES, DRIFT
 from sim.metrics import OBSERVABLES
 from sim.model import GovernanceModel
 from sim.plots import OUTCOME_COLOURS, OUTCOMES, SERIES
@@ -59,7 +64,9 @@ from sim.scenarios import check_name, load_scenario
 PROBES = ("us_china_controls", "china_implemented", "china_verified_by_us", "us_china_trust",
           "us_china_deals", "uk_china_trust", "open_lab_safety")
 OPEN = 0.5  # openness from which a lab counts as an open-weights developer
-COLUMNS = (*OBSERVABLES, *PROBES)
+LEDGER = tuple(f"ledger_{c}" for c in (*CAUSES, DRIFT))
+FIGURE_COLUMNS = (*OBSERVABLES, *PROBES)
+COLUMNS = (*FIGURE_COLUMNS, *LEDGER)
 CONFIDENCE = 0.95
 BAND = (10, 50, 90)
 SUPPLIER, TARGET = "United States", "China"
@@ -92,7 +99,10 @@ def state_row(model: GovernanceModel) -> list[float]:
     uk_china = math.nan if uk is None or j is None else 0.5 * (model.trust[uk, j]
                                                                 + model.trust[j, uk])
     probes = [*us_china, uk_china, open_lab_safety(model)]
-    return [float(model.obs[k]) for k in OBSERVABLES] + [float(v) for v in probes]
+    rows = model.ledger.rows
+    ledger = [sum(r[c] for r in rows) for c in (*CAUSES, DRIFT)]
+    return ([float(model.obs[k]) for k in OBSERVABLES] + [float(v) for v in probes]
+            + [float(v) for v in ledger])
 
 
 def simulate(run: RunConfig, seed: int) -> tuple[np.ndarray, str]:
@@ -343,6 +353,8 @@ PROBES = {
     "uk_china_trust": ("UK-China trust (both directions)", "trust [0-1]"),
     "open_lab_safety": ("Safety investment of open-weights labs", "share of compute [0-1]"),
     "us_china_deals": ("Months the deal eased US controls on China", "months (cumulative)"),
+    **{f"ledger_{c}": (f"Trust change from {c} (mean per pair, cumulative)", "trust [-1, 1]")
+       for c in (*CAUSES, DRIFT)},
 }
 REFERENCE_GREY = "#7f7f7f"
 # What-if colours avoid the outcome colours (green, red, orange) so that a line never reads as
@@ -368,7 +380,7 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
     colours = {n: REFERENCE_GREY if n == reference else
                WHATIF_COLOURS[(i - 1) % len(WHATIF_COLOURS)] for i, n in enumerate(names)}
     ncols = 3
-    nrows = 1 + math.ceil(len(COLUMNS) / ncols)
+    nrows = 1 + math.ceil(len(FIGURE_COLUMNS) / ncols)
     fig = Figure(figsize=(15, 3.1 * nrows))
     grid = fig.add_gridspec(nrows, ncols)
 
@@ -389,7 +401,7 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
     ax.legend(loc="upper right", fontsize=8, ncol=3)
     ax.grid(axis="y", alpha=0.3)
 
-    for k, col in enumerate(COLUMNS):
+    for k, col in enumerate(FIGURE_COLUMNS):
         ax = fig.add_subplot(grid[1 + k // ncols, k % ncols])
         for name in [reference, *[n for n in names if n != reference]]:
             arr = results.series[name][:, :, k]
