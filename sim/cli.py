@@ -19,9 +19,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.api import load_config
+from sim.api import check_overrides, load_config
 from sim.config import CONF_DIR, build_run_config
-from sim.errors import ConfigError, fail
+from sim.errors import ConfigError, check_output, fail
 from sim.io import write_run
 from sim.model import GovernanceModel
 from sim.scenarios import scenario_of
@@ -67,14 +67,34 @@ def _app(cfg: DictConfig) -> None:
 
 
 def _preflight(argv: list[str]) -> None:
-    """Validate a single run's overrides before Hydra creates any directory."""
-    if any(a.startswith("-") for a in argv):
-        return  # multirun, --help, --cfg, completion...: Hydra handles these itself
-    overrides = [a for a in argv if not a.lstrip("+~").startswith("hydra")]
+    """Check a command line before Hydra creates any directory: only flags Hydra knows (else
+    one line and a pointer to --help), overrides that parse and set each key once, run and
+    sweep directories that can be created, and, for a single run, every value."""
+    args = _hydra_args(argv)
+    if args.help or args.hydra_help or args.cfg or args.info or args.shell_completion \
+            or args.experimental_rerun:
+        return  # Hydra answers these itself
     try:
+        check_overrides(args.overrides)
+        for text in args.overrides:
+            key, _, value = text.partition("=")
+            if key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir") and "${" not in value:
+                check_output(key.lstrip("+"), value)
+        if args.multirun or args.config_path or args.config_name or args.config_dir:
+            return  # a sweep records a bad point as a failed job; another config is its own
+        overrides = [a for a in args.overrides if not a.lstrip("+~").startswith("hydra")]
         load_config(scenario_of(overrides), overrides)
     except ConfigError as exc:
         fail(exc)
+
+
+def _hydra_args(argv: list[str]):
+    """The command line as Hydra will read it; an unknown flag is one line, exit 2."""
+    from hydra._internal.utils import get_args_parser
+
+    parser = get_args_parser()
+    parser.error = lambda message: fail(f"{message} (see aigov --help)")
+    return parser.parse_args(argv)
 
 
 def main() -> None:
