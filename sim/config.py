@@ -36,6 +36,8 @@ SECTIONS = ("levers", "uncertainties", "constants")
 INF = math.inf
 MAX_STEPS = 600  # 50 years: capability grows exponentially, so longer horizons lose meaning
 MAX_SEED = 2**63 - 1  # seeds fit the 64-bit integer columns of the run tables
+MAX_RUNS = 1_000_000  # model runs one command may start (about two weeks on two cores)
+MAX_JOBS = 256  # worker processes one command may start
 MAX_REPLICATES = 100_000  # runs per sweep job
 YEARS = (1900, 2200)  # dates the calendar can carry (pandas dates end in 2262)
 # Hard caps of quantities with no natural upper end, far beyond any plausible value: they keep

@@ -64,6 +64,22 @@ def int_at_least(lo: int, hi: int | None = None):
     return parse
 
 
+def number_in(lo: float, hi: float):
+    """An argparse ``type`` accepting finite numbers in [lo, hi]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not lo <= value <= hi:  # also refuses nan
+            raise argparse.ArgumentTypeError(f"must be a number in [{lo:g}, {hi:g}], got {text}")
+        return value
+
+    parse.__name__ = f"number in [{lo:g}, {hi:g}]"
+    return parse
+
+
 def check_output(key: str, path: Path | str, *, kind: str = "dir") -> Path:
     """Refuse an output location that cannot be created, before anything is computed.
 
