@@ -24,7 +24,6 @@ from hydra.core.global_hydra import GlobalHydra
 
 from sim.config import (
     CONF_DIR,
-    ROOT,
     RunConfig,
     available_scenarios,
     build_run_config,

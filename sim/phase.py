@@ -1,9 +1,10 @@
 """Phase diagrams: the share of each outcome over a grid of two parameters.
 
-Any two config paths (Hydra override paths; quote names with spaces or dots:
-``scenario.countries.'United States'.hawkishness``, which the batch runner reads) span a grid; each cell runs R seeds (the
-same R in every cell, spawned from ``--seed``) with the batch runner; the figure has one heat
-map per outcome (cooperation, bifurcation, fragmentation), the share of runs in [0, 1].
+Any two config paths (Hydra override paths; quote names with spaces or dots, which the batch
+runner reads: ``scenario.countries.'United States'.hawkishness``) span a grid; each cell runs
+R seeds (the same R in every cell, spawned from ``--seed``) with the batch runner; the figure
+has one heat map per outcome (cooperation, bifurcation, fragmentation), the share of runs in
+[0, 1].
 
     aigov-sensitivity phase \\
         --x 'scenario.uncertainties.trust_gain=linspace(0.01,0.15,8)' \\
