@@ -127,6 +127,7 @@ CASES: list[tuple[str, list[str], str]] = [
     ("aigov-sensitivity", ["discover", "--samples", "100000000", "-q"], "--samples"),
     ("aigov-sensitivity", ["discover", "--out", "afile/sub", "-q"], "--out"),
     ("aigov-sensitivity", ["batch", "-j", "0"], "--jobs"),
+    ("aigov-sensitivity", ["batch", "-q", "-o", "afile/batch.parquet", "steps=2"], "--out"),
     # -- aigov-race
     ("aigov-race", ["--B", "1e308", "--c", "1e308", "--json"], "--c"),
     ("aigov-race", ["--W", "inf"], "--W"),
