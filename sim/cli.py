@@ -80,12 +80,40 @@ def _preflight(argv: list[str]) -> None:
             key, _, value = text.partition("=")
             if key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir") and "${" not in value:
                 check_output(key.lstrip("+"), value)
-        if args.multirun or args.config_path or args.config_name or args.config_dir:
-            return  # a sweep records a bad point as a failed job; another config is its own
+        if args.config_path or args.config_name or args.config_dir:
+            return  # another config tree: its own rules
         overrides = [a for a in args.overrides if not a.lstrip("+~").startswith("hydra")]
-        load_config(scenario_of(overrides), overrides)
+        if args.multirun:
+            _check_sweep(overrides)
+        else:
+            load_config(scenario_of(overrides), overrides)
     except ConfigError as exc:
         fail(exc)
+
+
+def _check_sweep(overrides: list[str]) -> None:
+    """A sweep's structure, before Hydra starts it: every scenario it names must be readable
+    and its first point must compose (an unknown key or a list where a mapping belongs would
+    stop the sweep at its first job). Values are not validated here: a bad point becomes a
+    failed job in the sweep table."""
+    from sim.api import _override_parser, compose_config
+    from sim.scenarios import check_name, merge_order
+
+    first = []
+    for text in overrides:
+        parsed = _override_parser().parse_override(text)
+        if not parsed.is_sweep_override():
+            values = [text.split("=", 1)[-1]]
+        elif parsed.is_discrete_sweep():
+            values = list(parsed.sweep_string_iterator())
+        else:
+            return  # an interval for another sweeper: nothing to compose here
+        if parsed.get_key_element() == "scenario":
+            for name in values:
+                check_name(name)
+                merge_order(name)
+        first.append(f"{text.split('=', 1)[0]}={values[0]}")
+    compose_config(None, first)
 
 
 def _hydra_args(argv: list[str]):

@@ -75,6 +75,9 @@ CASES: list[tuple[str, list[str], str]] = [
     ("aigov", ["--bogus"], "--bogus"),
     ("aigov", ["hydra.run.dir=afile/sub"], "hydra.run.dir"),
     ("aigov", ["-m", "hydra.sweep.dir=afile/sub", "seed=0,1"], "hydra.sweep.dir"),
+    ("aigov", ["-m", "seed=0,1", "scenario.nope.x=1,2"], "'nope'"),
+    ("aigov", ["-m", "scenario=baseline,atlantis"], "atlantis"),
+    ("aigov", ["-m", "seed=0,1", "scenario.countries=[1,2]"], "scenario.countries"),
     # -- aigov-compare
     ("aigov-compare", ["baseline", "un_led", "--seeds", "1000000000"], "--seeds"),
     ("aigov-compare", ["baseline", "un_led", "--seeds", "0"], "--seeds=0"),
@@ -168,6 +171,7 @@ FILE_CASES: list[tuple[str, list[str], str]] = [
     ("aigov", ["scenario=zz_deep"], "scenarios/zz_deep.yaml"),
     ("aigov", ["scenario=zz_list"], "scenario.countries"),
     ("aigov", ["scenario=zz_link"], "scenarios/zz_link.yaml"),
+    ("aigov", ["-m", "scenario=baseline,zz_bin"], "scenarios/zz_bin.yaml"),
     ("aigov-compare", ["baseline", "zz_bin", "--seeds", "2"], "scenarios/zz_bin.yaml"),
     ("aigov-compare", ["baseline", "zz_link", "--seeds", "2"], "scenarios/zz_link.yaml"),
     ("aigov-sensitivity", ["--scenario", "zz_bomb", *SMALL], "scenarios/zz_bomb.yaml"),
@@ -272,6 +276,27 @@ def test_the_table_covers_every_command():
 def test_malformed_input_is_one_line_exit_2_and_nothing_on_disk(command, args, named, tmp_path):
     prepare(tmp_path)
     result = run_case(command, args, tmp_path)
+    assert not problems(result, named), problems(result, named)
+
+
+# The Hydra app itself, as the installed script: a few cases, each its own process.
+APP_CASES = [
+    (["--bogus"], "--bogus"),
+    (["scenario.countries.United States.hawkishness=0.4"], "United States"),
+    (["-m", "hydra.sweep.dir=afile/sub", "seed=0,1"], "hydra.sweep.dir"),
+]
+
+
+@pytest.mark.parametrize("args, named", APP_CASES, ids=[" ".join(a) for a, _ in APP_CASES])
+def test_the_installed_app_refuses_with_one_line(args, named, tmp_path):
+    prepare(tmp_path)
+    before = snapshot(tmp_path)
+    exe = Path(sys.executable).parent / "aigov"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "sim"]
+    proc = subprocess.run([*cmd, *args], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    result = {"code": proc.returncode, "out": proc.stdout, "err": proc.stderr,
+              "same_folder": snapshot(tmp_path) == before}
     assert not problems(result, named), problems(result, named)
 
 
