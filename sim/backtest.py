@@ -53,16 +53,21 @@ import pandas as pd
 import yaml
 
 from sim.config import (
+    MAX_JOBS,
+    MAX_RUNS,
+    MAX_STEPS,
     ROOT,
     SCENARIO_DIR,
+    YEARS,
     Event,
     RunConfig,
     Scenario,
     Venue,
     month_index,
+    month_label,
     parse_month,
 )
-from sim.errors import ConfigError, OneLineParser, fail, int_at_least
+from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 
 DEFAULT_EVENTS = ROOT / "data" / "governance_events_2023_2024.yaml"
 HISTORY_YAML = SCENARIO_DIR / "history.yaml"
@@ -172,8 +177,20 @@ def _require(where: str, entry: object, fields: Sequence[str]) -> dict:
     return entry
 
 
+def this_month() -> tuple[int, int]:
+    """The current (year, month): real outcomes and shocks cannot be dated later."""
+    today = dt.date.today()
+    return today.year, today.month
+
+
 def _ym(where: str, value: object) -> tuple[int, int]:
-    return parse_month(where, value.isoformat() if isinstance(value, dt.date) else value)
+    """A real event's month: a valid date no later than the current month."""
+    ym = parse_month(where, value.isoformat() if isinstance(value, dt.date) else value)
+    if ym > this_month():
+        raise ConfigError(where, str(value), f"must be a month in [{YEARS[0]}-01, "
+                          f"{month_label(this_month(), 0)}]: a real event is not dated after the "
+                          "current month")
+    return ym
 
 
 def _names(where: str, value: object, *, free_text: bool = False) -> tuple[str, ...] | str:
@@ -269,17 +286,31 @@ def read_events(path: Path | str) -> EventsFile:
     """Read and check an events file (schema in its header). Raises ConfigError naming the entry
     and field that is wrong: a missing required field, an unknown venue type, direction or
     variable, a malformed date or name list, a duplicate id."""
+    from sim.scenarios import MAX_FILE_BYTES, MAX_VALUES, expanded_size
+
     path = Path(path)
     if not path.is_file():
         raise ConfigError("--events", str(path), "file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError("--events", str(path), f"is larger than {MAX_FILE_BYTES:,} bytes")
+        data = yaml.safe_load(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError("--events", str(path), f"cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("--events", str(path), f"is not UTF-8 text (offset {exc.start})") \
+            from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ConfigError("--events", str(path), f"malformed YAML{where}") from exc
+    except RecursionError:
+        raise ConfigError("--events", str(path), "nested too deeply") from None
     if not isinstance(data, dict):
         raise ConfigError("--events", str(path), "must hold a mapping with 'outcomes'")
+    if expanded_size(data) > MAX_VALUES:
+        raise ConfigError("--events", str(path), f"expands to more than {MAX_VALUES:,} values "
+                          "(YAML aliases count once per use)")
     outcomes = []
     for i, e in enumerate(_entries(data, "outcomes", required=True)):
         label = e.get("id", i) if isinstance(e, dict) else i
@@ -391,9 +422,12 @@ def plan_session(o: RealOutcome, roster: Roster, start: tuple[int, int]) -> Sess
     else:
         invite = tuple(n for n in names if n in roster.countries)
     month = month_index(start, o.ym)
-    if month < 0:
+    last = min(MAX_STEPS - 1, month_index(start, this_month()))
+    if not 0 <= month <= last:
         raise ConfigError(f"outcomes ({o.id}).date", f"{o.ym[0]}-{o.ym[1]:02d}",
-                          f"precedes the scenario start {start[0]}-{start[1]:02d}")
+                          f"must be a month in [{month_label(start, 0)}, "
+                          f"{month_label(start, last)}]: from the scenario's start to the "
+                          f"current month (at most {MAX_STEPS} months)")
     asks, inferred = o.asks, False
     if asks is None and o.has_instrument:
         asks, inferred = infer_asks(o.instrument, o.venue_type), True
@@ -935,6 +969,11 @@ def calibrate(base: RunConfig, events: EventsFile, seeds: Sequence[int], *, maxi
     _, plans = history_run(base, events)
     base_templates = templates(base.scenario)
     free = free_parameters(base, plans)
+    runs = (maxiter + 1) * popsize * len(free) * len(seeds)
+    if runs > MAX_RUNS:
+        raise ConfigError("--maxiter", maxiter, f"{maxiter + 1} generations x {popsize * len(free)}"
+                          f" candidates x {len(seeds)} seeds is {runs:,} runs; at most "
+                          f"{MAX_RUNS:,}")
     x0 = current_values(base, free, base_templates)
     loss = Loss(base, free, events, base_templates, list(seeds), prior=x0, held_out=held_out)
 
@@ -1095,14 +1134,14 @@ def write_block(path: Path, block: str) -> None:
 # command line
 
 
-_positive = int_at_least(1)
+MAX_SEEDS = 10_000
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = OneLineParser(prog="aigov-backtest", description=__doc__.split("\n\n")[0])
     p.add_argument("--events", type=Path, default=DEFAULT_EVENTS,
                    help="events file (schema in its header); default: %(default)s")
-    p.add_argument("--seeds", type=_positive, default=None,
+    p.add_argument("--seeds", type=int_at_least(1, MAX_SEEDS), default=None,
                    help="number of seeds, 0..N-1 (default 50; with --calibrate: 10 to fit, "
                         "then the back-test of the result on the same seeds)")
     p.add_argument("--scenario", default="history",
@@ -1117,11 +1156,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="scenario the calibration starts from (default %(default)s)")
     p.add_argument("--history", type=Path, default=HISTORY_YAML,
                    help="scenario file the calibration writes (default %(default)s)")
-    p.add_argument("--maxiter", type=_positive, default=None,
+    p.add_argument("--maxiter", type=int_at_least(1, 10_000), default=None,
                    help="calibration generations (default 30; 8 with --leave-one-out)")
-    p.add_argument("--popsize", type=_positive, default=None,
+    p.add_argument("--popsize", type=int_at_least(1, 1000), default=None,
                    help="population multiplier (default 5; 3 with --leave-one-out)")
-    p.add_argument("--workers", type=_positive, default=2,
+    p.add_argument("--workers", type=int_at_least(1, MAX_JOBS), default=2,
                    help="processes for calibration (default %(default)s)")
     p.add_argument("--leave-one-out", action="store_true",
                    help="calibrate without each outcome in turn (--maxiter/--popsize, default 8 "
@@ -1141,6 +1180,9 @@ def _print_calibration(cal: Calibration) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     try:
+        check_output("--out", args.out)
+        if args.calibrate:
+            check_output("--history", args.history, kind="file")
         events = read_events(args.events)
         if args.leave_one_out:
             from sim.api import load_config

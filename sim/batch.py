@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.config import CONF_DIR, build_run_config
-from sim.errors import ConfigError, OneLineParser, fail, int_at_least
+from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 from sim.metrics import OBSERVABLES
 from sim.sweep import error_line, replicate_count, replicate_rows
 
@@ -493,6 +493,7 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out or Path("outputs/batch") / datetime.now().strftime(  # unique, as sweeps
         f"%Y-%m-%d/%H-%M-%S-%f_pid{os.getpid()}") / "batch.parquet"
     try:
+        check_output("--out", out, kind="file")
         plan = make_plan(args.overrides)
     except ConfigError as exc:
         fail(exc)

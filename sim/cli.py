@@ -26,9 +26,9 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.api import load_config
+from sim.api import check_overrides, load_config
 from sim.config import CONF_DIR, build_run_config
-from sim.errors import ConfigError, fail
+from sim.errors import ConfigError, check_output, fail
 from sim.io import RunDir, write_run
 from sim.model import GovernanceModel
 from sim.scenarios import scenario_of
@@ -101,18 +101,66 @@ def _app(cfg: DictConfig) -> None:
 
 
 def _preflight(argv: list[str]) -> None:
-    """Validate a single run's overrides before Hydra creates any directory."""
-    if any(a.startswith("-") for a in argv):
-        return  # multirun, --help, --cfg, completion...: Hydra handles these itself
-    overrides = [a for a in argv if not a.lstrip("+~").startswith("hydra")]
+    """Check a command line before Hydra creates any directory: only flags Hydra knows (else
+    one line and a pointer to --help), overrides that parse and set each key once, run and
+    sweep directories that can be created, and, for a single run, every value."""
+    args = _hydra_args(argv)
+    if args.help or args.hydra_help or args.cfg or args.info or args.shell_completion \
+            or args.experimental_rerun:
+        return  # Hydra answers these itself
     try:
-        load_config(scenario_of(overrides), overrides)
+        check_overrides(args.overrides)
+        for text in args.overrides:
+            key, _, value = text.partition("=")
+            if key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir") and "${" not in value:
+                check_output(key.lstrip("+"), value)
+        if args.config_path or args.config_name or args.config_dir:
+            return  # another config tree: its own rules
+        overrides = [a for a in args.overrides if not a.lstrip("+~").startswith("hydra")]
+        if args.multirun:
+            _check_sweep(overrides)
+        else:
+            load_config(scenario_of(overrides), overrides)
     except ConfigError as exc:
         fail(exc)
 
 
 def _terminated(signum, frame) -> None:
     raise SystemExit(128 + signum)  # unwinds like Ctrl-C, so a run removes what it wrote
+
+
+def _check_sweep(overrides: list[str]) -> None:
+    """A sweep's structure, before Hydra starts it: every scenario it names must be readable
+    and its first point must compose (an unknown key or a list where a mapping belongs would
+    stop the sweep at its first job). Values are not validated here: a bad point becomes a
+    failed job in the sweep table."""
+    from sim.api import _override_parser, compose_config
+    from sim.scenarios import check_name, merge_order
+
+    first = []
+    for text in overrides:
+        parsed = _override_parser().parse_override(text)
+        if not parsed.is_sweep_override():
+            values = [text.split("=", 1)[-1]]
+        elif parsed.is_discrete_sweep():
+            values = list(parsed.sweep_string_iterator())
+        else:
+            return  # an interval for another sweeper: nothing to compose here
+        if parsed.get_key_element() == "scenario":
+            for name in values:
+                check_name(name)
+                merge_order(name)
+        first.append(f"{text.split('=', 1)[0]}={values[0]}")
+    compose_config(None, first)
+
+
+def _hydra_args(argv: list[str]):
+    """The command line as Hydra will read it; an unknown flag is one line, exit 2."""
+    from hydra._internal.utils import get_args_parser
+
+    parser = get_args_parser()
+    parser.error = lambda message: fail(f"{message} (see aigov --help)")
+    return parser.parse_args(argv)
 
 
 def main() -> None:

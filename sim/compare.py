@@ -51,9 +51,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.api import with_seed
-from sim.config import MAX_STEPS, RunConfig, month_label
-from sim.errors import ConfigError, fail
+from sim.api import check_overrides, with_seed
+from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS, RunConfig, month_label
+from sim.errors import ConfigError, OneLineParser, check_output, fail
 from sim.io import atomic_write_bytes, atomic_write_text, package_versions
 from sim.ledger import CAUSES, DRIFT
 from sim.metrics import OBSERVABLES
@@ -72,6 +72,8 @@ BAND = (10, 50, 90)
 SUPPLIER, TARGET = "United States", "China"
 DEFAULT_ROOT = Path("outputs") / "compare"
 CHUNK = 10  # seeds per task: few enough tasks to keep the progress line moving
+MAX_SEEDS = 100_000
+MAX_SERIES_BYTES = 2 * 1024**3  # the monthly series of every run are held in memory
 
 
 # ---------------------------------------------------------------------------------------------
@@ -472,7 +474,7 @@ def summary_dict(args, runs: dict[str, RunConfig], outcomes: pd.DataFrame,
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(
+    ap = OneLineParser(
         prog="aigov-compare",
         description="Run two or more scenarios over the same seeds and compare each with the "
                     "first (the reference).")
@@ -505,24 +507,44 @@ def check_args(args: argparse.Namespace) -> Path:
         check_name(name)
     if len(set(names)) != len(names):
         raise ConfigError("scenarios", names, "each scenario may appear once")
-    if args.seeds < 1:
-        raise ConfigError("--seeds", args.seeds, "must be an integer >= 1")
+    if not 1 <= args.seeds <= MAX_SEEDS:
+        raise ConfigError("--seeds", args.seeds, f"must be an integer in [1, {MAX_SEEDS}]")
+    if args.seeds * len(names) > MAX_RUNS:
+        raise ConfigError("--seeds", args.seeds, f"{len(names)} scenarios x {args.seeds} seeds "
+                          f"is more than {MAX_RUNS:,} runs")
     if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
         raise ConfigError("--steps", args.steps, f"must be an integer in [1, {MAX_STEPS}]")
-    if args.jobs is not None and args.jobs < 1:
-        raise ConfigError("--jobs", args.jobs, "must be an integer >= 1")
+    if args.jobs is not None and not 1 <= args.jobs <= MAX_JOBS:
+        raise ConfigError("--jobs", args.jobs, f"must be an integer in [1, {MAX_JOBS}]")
     for ov in args.set:
         if "=" not in ov or not ov.split("=", 1)[0]:
             raise ConfigError("--set", ov, "must be KEY=VALUE, e.g. "
                               "scenario.uncertainties.trust_gain=0.08")
+    check_overrides(_overrides(args))
     if args.out is None:
         stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
         out = DEFAULT_ROOT / f"{stamp}_{'_vs_'.join(names)}"
     else:
         out = args.out
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    check_output("--out", out)
+    if out.exists() and any(out.iterdir()):
         raise ConfigError("--out", str(out), "exists and is not empty; choose a new folder")
     return out
+
+
+def _overrides(args: argparse.Namespace) -> list[str]:
+    """What every scenario is composed with: the --set overrides, then --steps."""
+    return [*args.set, *([] if args.steps is None else [f"steps={args.steps}"])]
+
+
+def check_size(runs: dict[str, RunConfig], n_seeds: int) -> None:
+    """Refuse a comparison whose monthly series would not fit :data:`MAX_SERIES_BYTES`."""
+    need = sum(n_seeds * (r.steps + 1) * len(COLUMNS) * 8 for r in runs.values())
+    if need > MAX_SERIES_BYTES:
+        fits = max(1, n_seeds * MAX_SERIES_BYTES // need)
+        raise ConfigError("--seeds", n_seeds, f"the monthly series of {len(runs)} scenarios "
+                          f"would need {need / 1024**3:.1f} GB of memory; at most {fits} seeds "
+                          f"at these settings (limit {MAX_SERIES_BYTES / 1024**3:g} GB)")
 
 
 def write_outputs(out: Path, files: dict[str, bytes | str]) -> None:
@@ -563,8 +585,8 @@ def _progress(done: int, total: int) -> None:
 def compare(args: argparse.Namespace) -> Path:
     """Validate, run, tabulate, draw and write; returns the output folder."""
     out = check_args(args)
-    steps_ov = [] if args.steps is None else [f"steps={args.steps}"]
-    runs = {n: load_scenario(n, [*args.set, *steps_ov]) for n in args.scenarios}
+    runs = {n: load_scenario(n, _overrides(args)) for n in args.scenarios}
+    check_size(runs, args.seeds)
     ref = args.scenarios[0]
     jobs = args.jobs or cpu_count()
     print(f"comparing {', '.join(runs)} (reference {ref}): {args.seeds} seeds each, "

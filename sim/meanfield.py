@@ -72,7 +72,7 @@ from scipy.linalg import logm
 from scipy.special import ndtr, ndtri
 
 from sim.config import MAX_STEPS
-from sim.errors import ConfigError, OneLineParser, fail, int_at_least
+from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 from sim.venues import NO_AGREEMENT_DEPTH
 
 OBS = ("trust", "implemented", "commitment")
@@ -627,6 +627,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=DEFAULT_FIGURE, help="figure path")
     args = p.parse_args(argv)
     try:
+        check_output("--out", args.out, kind="file")
         res = check(args.runs, args.steps, args.out)
     except ConfigError as exc:
         fail(exc)
