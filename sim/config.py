@@ -584,8 +584,9 @@ def _events(node: dict, start, countries: set[str]) -> tuple[Event, ...]:
                     flat[attr] = val
             for attr, val in flat.items():
                 if attr not in GOVERNMENT_CHANGES:
+                    allowed = ", ".join(GOVERNMENT_CHANGES)
                     raise ConfigError(f"{key}.changes.{attr}", val,
-                                      f"unknown attribute; allowed: {', '.join(GOVERNMENT_CHANGES)}")
+                                      f"unknown attribute; allowed: {allowed}")
             changes = tuple((a, _num(f"{key}.changes.{a}", v, -1.0, 1.0)) for a, v in flat.items())
             withdraw = e.get("withdraw", False)
             if not isinstance(withdraw, bool):

@@ -3,8 +3,8 @@
 A run writes ``timeseries.csv`` (one row per step, step 0 = the initial state), ``sessions.csv``
 (one row per session and invitee: attended, signed), ``regimes.csv`` (one row per month and
 regime in force: members, depth, coverage), ``ledger.csv`` (one row per month: the change in
-trust by cause), ``summary.json`` and ``timeseries.png``. Each file is written to a temporary name and renamed into place, so a run
-directory never holds a half-written file.
+trust by cause), ``summary.json`` and ``timeseries.png``. Each file is written to a temporary
+name and renamed into place, so a run directory never holds a half-written file.
 
 :class:`RunDir` claims a single run's directory before anything is written into it (a directory
 holding another run's files is refused; of two runs racing for one directory, one wins) and,

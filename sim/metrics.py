@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-
 OBSERVABLES = ("mean_trust", "cross_camp_trust", "polarization", "camp_a_share",
                "camp_b_share", "regimes_in_force", "regime_depth", "regime_coverage",
                "shared_depth", "global_safety", "mean_controls", "capability_gap", "incidents",
