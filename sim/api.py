@@ -124,7 +124,7 @@ def _compose(overrides: Sequence[str]):
 
 
 @functools.cache
-def _override_parser():
+def override_parser():
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     return OverridesParser.create()
@@ -142,7 +142,7 @@ def check_overrides(overrides: Sequence[str]) -> None:
     seen: dict[str, str] = {}
     for text in overrides:
         try:
-            parsed = _override_parser().parse_override(text)
+            parsed = override_parser().parse_override(text)
         except Exception as exc:
             raise unparsable(text, exc) from None
         key = parsed.get_key_element()
@@ -289,7 +289,7 @@ def _shape_clash(culprit: str, rest: Sequence[str]) -> tuple[str | None, str, st
 
     key = override_key(culprit)
     try:
-        value = _override_parser().parse_override(culprit).value()
+        value = override_parser().parse_override(culprit).value()
     except Exception:
         value = None
     base = _node(_composed_plain(rest), key)

@@ -134,12 +134,12 @@ def _check_sweep(overrides: list[str]) -> None:
     and its first point must compose (an unknown key or a list where a mapping belongs would
     stop the sweep at its first job). Values are not validated here: a bad point becomes a
     failed job in the sweep table."""
-    from sim.api import _override_parser, compose_config
+    from sim.api import compose_config, override_parser
     from sim.scenarios import check_name, merge_order
 
     first = []
     for text in overrides:
-        parsed = _override_parser().parse_override(text)
+        parsed = override_parser().parse_override(text)
         if not parsed.is_sweep_override():
             values = [text.split("=", 1)[-1]]
         elif parsed.is_discrete_sweep():

@@ -43,14 +43,14 @@ def axis_size(flag: str, text: str) -> None:
     (``linspace(0,1,1000000000)`` or ``range(0,1e9)`` would fill memory first)."""
     from hydra.core.override_parser.types import RangeSweep
 
-    from sim.api import _override_parser
+    from sim.api import override_parser
 
     values = text.split("=", 1)[-1]
     m = LINSPACE_RE.match(values)
     n = int(m.group(3)) if m else None
     if n is None:
         try:
-            sweep = _override_parser().parse_override(f"x={values}").value()
+            sweep = override_parser().parse_override(f"x={values}").value()
         except Exception:
             return  # not valid: parse_override names the problem
         if isinstance(sweep, RangeSweep) and sweep.step:

@@ -67,14 +67,14 @@ def check_fixed(overrides: Sequence[str], flags: dict[str, str]) -> None:
     """Fixed overrides (``KEY=VALUE`` applied to every run) must parse, name each key once,
     take one value each (no sweep), and leave to their flags the keys in ``flags`` (``steps``
     -> ``--steps``)."""
-    from sim.api import _override_parser, check_overrides, override_key
+    from sim.api import check_overrides, override_key, override_parser
 
     check_overrides(overrides)
     for o in overrides:
         key, value = override_key(o), o.split("=", 1)[-1]
         if key in flags:
             raise ConfigError(key, value, f"is set with {flags[key]} here")
-        if _override_parser().parse_override(o).is_sweep_override():
+        if override_parser().parse_override(o).is_sweep_override():
             raise ConfigError(key, value, "a fixed override takes one value")
 
 
