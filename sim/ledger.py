@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.mechanisms.support import Support, put_crossing
+
 CAUSES = ("cosigning", "dialogue", "exclusion", "verification", "rivalry", "relaxation",
           "bounds")
 DRIFT = "drift"
@@ -29,12 +31,41 @@ class TrustLedger:
         self.rows: list[dict[str, float]] = []
         self.cumulative: dict[str, np.ndarray] | None = (
             {c: np.zeros((n, n)) for c in (*CAUSES, DRIFT)} if n <= PAIRS_UP_TO else None)
+        self._zero: np.ndarray | None = None
 
     def add(self, cause: str, delta: np.ndarray) -> None:
         """Record a change of trust (or, for ``drift``, of the baseline) made by ``cause``."""
         self._month[cause] += float(delta.sum())
         if self.cumulative is not None:
             self.cumulative[cause] += delta
+
+    def add_rows(self, cause: str, rows: np.ndarray, delta_rows: np.ndarray) -> None:
+        """add() for a change that is zero outside ``rows`` (sorted, distinct; its rows given,
+        (|rows|, N)): the same sums, taken over the whole matrix."""
+        if rows.size == self.n:  # every row, in order (rows are sorted and distinct)
+            self.add(cause, delta_rows)
+            return
+        z = self._zeros()
+        z[rows] = delta_rows
+        self.add(cause, z)
+        z[rows] = 0.0
+
+    def add_crossing(self, cause: str, s: Support, rows: np.ndarray, cols: np.ndarray) -> None:
+        """add() for a change that is zero off a support's rows and columns, given as
+        :func:`sim.mechanisms.support.crossing` takes it: the same sums."""
+        if not s.others.size:  # the support is every row: ``rows`` is the whole matrix
+            self.add(cause, rows)
+            return
+        z = self._zeros()
+        put_crossing(z, s, rows, cols)
+        self.add(cause, z)
+        put_crossing(z, s, 0.0, 0.0)
+
+    def _zeros(self) -> np.ndarray:
+        """An (N, N) matrix of zeros kept for add_rows and add_crossing (zero between uses)."""
+        if self._zero is None:
+            self._zero = np.zeros((self.n, self.n))
+        return self._zero
 
     def close(self, step: int) -> None:
         """End the month: one row of mean changes per ordered pair."""

@@ -10,16 +10,15 @@ month are applied at set-up (initial conditions).
 from __future__ import annotations
 
 from functools import partial
-from itertools import compress
-from typing import NamedTuple
 
 import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
 
-from sim import metrics, venues
+from sim import metrics
 from sim.agents import Country, Lab
-from sim.config import VENUE_TYPES, Event, RunConfig, Venue, month_label
+from sim.config import VENUE_TYPES, Event, RunConfig, Venue
+from sim.draws import uniform_rows
 from sim.ledger import DRIFT, TrustLedger
 from sim.mechanisms import alignment as align_m
 from sim.mechanisms import capability as cap_m
@@ -31,26 +30,9 @@ from sim.mechanisms import labs as lab_m
 from sim.mechanisms import regimes as reg_m
 from sim.mechanisms import relations as rel_m
 from sim.mechanisms import trust as trust_m
-
-
-class SessionRecord(NamedTuple):
-    """One venue session as it happened (a named tuple: cheap to build, immutable)."""
-
-    step: int
-    month: str
-    venue: str
-    label: str
-    type: str
-    host: str
-    decision: str
-    depth: float
-    verification: float
-    invitees: tuple[str, ...]
-    attendees: tuple[str, ...]
-    signatories: tuple[str, ...]
-    labs_attended: tuple[str, ...]
-    labs_signed: tuple[str, ...]
-    dialogue_only: bool
+from sim.mechanisms.support import crossing, put_crossing, support, symmetric_rows
+from sim.regime_book import RegimeBook
+from sim.sessions import SessionRecord, SessionsMixin
 
 
 class _Call:
@@ -63,7 +45,7 @@ class _Call:
         self.fn(self.arg)
 
 
-class GovernanceModel(mesa.Model):
+class GovernanceModel(SessionsMixin, mesa.Model):
     """Countries and labs negotiating over AI safety in venues; see docs/ODD.md."""
 
     def __init__(self, run: RunConfig):
@@ -116,16 +98,7 @@ class GovernanceModel(mesa.Model):
         self.compute_access = np.ones(n)
         self.shortfall = np.zeros(n, dtype=int)  # months in a row short of the obligation
 
-        # regimes: one per venue series, grown as texts are signed
-        self.regime_series: list[str] = []
-        self.regime_type: list[str] = []
-        self.regime_members = np.zeros((0, n), dtype=bool)
-        self.regime_depth = np.zeros(0)
-        self.regime_verification = np.zeros(0)
-        self.regime_renewed = np.zeros(0)
-        self.regime_active = np.zeros(0, dtype=bool)
-        self.shared_depth = np.zeros((n, n))  # deepest regime in force both belong to
-        self.verif = np.zeros((n, n))  # monthly probability that i observes j's compliance
+        self.book = RegimeBook(n)  # regimes: one per venue series, grown as texts are signed
 
         self.lab_home = np.array([self.country_index[lab.home] for lab in ls], dtype=int)
         self.lab_share = np.array([lab.capability for lab in ls], dtype=float)
@@ -145,11 +118,21 @@ class GovernanceModel(mesa.Model):
         self.deal_count = 0
         self.ledger = TrustLedger(n)
         self.forums: dict[int, Venue] = {}  # leader index -> the forum it convened
+        self.forum_causes: dict[str, tuple[str, str]] = {}  # leader -> (month, what caused it)
 
         for i, c in enumerate(cs):
             Country(self, i, c.name, c.bloc)
         for i, lab in enumerate(ls):
             Lab(self, i, lab.name, lab.home)
+
+        # controls and rivalry are zero outside the rows and columns of chip suppliers and of
+        # the countries named in controls or rivalry events (sim/mechanisms/support.py)
+        named = [idx[c] for e in sc.events if e.kind in ("controls", "rivalry")
+                 for c in (e.actor, *(e.targets if e.kind == "rivalry" else ()))]
+        self._support = support(n, [*np.flatnonzero(self.supply > 0), *named])
+        self._deltas = tuple(np.empty((n, n)) for _ in range(3))  # relaxation, bounds, drift
+        self._j = np.empty((n, n))  # the month's propensities
+        self._regime_term: np.ndarray | None = None  # propensity_regime * shared_depth
 
         self._calls: list[_Call] = []
         self._venues = {venue.name: self._venue_masks(venue) for venue in sc.venues}
@@ -168,7 +151,6 @@ class GovernanceModel(mesa.Model):
         self._observed: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={k: partial(_read_observable, key=k) for k in metrics.OBSERVABLES})
-        self.regime_rows: list[dict] = []
         self._observe()
         self.datacollector.collect(self)
 
@@ -241,181 +223,38 @@ class GovernanceModel(mesa.Model):
     def _regimes_changed(self) -> None:
         """Recompute what the regimes in force imply: shared depth, verification links and
         each country's commitment (domestic rules or the deepest regime it keeps)."""
-        self.regime_active = reg_m.in_force(self.regime_members, self.regime_renewed,
-                                            self.month, self.p["regime_lapse"])
-        act = self.regime_active
-        self.shared_depth = reg_m.shared_max(self.regime_members, self.regime_depth, act)
-        self.verif = reg_m.shared_max(self.regime_members, self.regime_verification, act)
-        self.commitment = np.maximum(self.domestic, reg_m.member_max(
-            self.regime_members, self.regime_depth, act))
+        kept = self.book.refresh(self.month, self.p["regime_lapse"])
+        w = self.p["propensity_regime"]
+        self._regime_term = w * self.book.shared_depth if w and self.book.active.any() else None
+        self.commitment = np.maximum(self.domestic, kept)
         np.minimum(self.obligation, self.commitment, out=self.obligation)
 
     def _renew_regime(self, venue: Venue, depth: float, signed: np.ndarray,
                       invited: np.ndarray, attended: np.ndarray) -> None:
-        """A text signed by two or more: the series' regime enters into force or is renewed.
-        Its members are the signatories and the members invited who stayed away (absence is
-        not withdrawal); a member at the table that does not sign, or not invited to the
-        renewal, is out."""
-        if venue.series in self.regime_series:
-            r = self.regime_series.index(venue.series)
-            self.regime_members[r] = signed | (self.regime_members[r] & invited & ~attended)
-            self.regime_depth[r] = depth
-            self.regime_verification[r] = venue.verification
-            self.regime_renewed[r] = self.month
-        else:
-            self.regime_series.append(venue.series)
-            self.regime_type.append(venue.type)
-            self.regime_members = np.vstack([self.regime_members, signed])
-            self.regime_depth = np.append(self.regime_depth, depth)
-            self.regime_verification = np.append(self.regime_verification, venue.verification)
-            self.regime_renewed = np.append(self.regime_renewed, float(self.month))
+        """A text signed by two or more renews the series' regime (RegimeBook.renew)."""
+        self.book.renew(venue.series, venue.type, depth, venue.verification, signed, invited,
+                        attended, self.month)
         self.shortfall[signed] = 0  # a member that signs again starts its record afresh
         self._regimes_changed()
 
-    def _club_bonus(self, venue: Venue) -> np.ndarray | float:
-        """What joining the venue's regime is worth to each country: trust in its current
-        members above the neutral level (the benefit of the club; Nordhaus 2015)."""
-        w = self.p["club_trust_weight"]
-        if not w or venue.series not in self.regime_series:
-            return 0.0
-        r = self.regime_series.index(venue.series)
-        members = self.regime_members[r] & self.regime_active[r]
-        k = np.count_nonzero(members)
-        if k == 0:
-            return 0.0
-        mean_in = (self.trust.dot(members) - members) / np.maximum(k - members, 1)
-        return w * (mean_in - self.p["propensity_trust_neutral"])
+    # regimes, as the model's public attributes (arrays of the RegimeBook)
+    regime_series = property(lambda self: self.book.series, doc="venue series of each regime")
+    regime_type = property(lambda self: self.book.types, doc="venue type of each regime")
+    regime_members = property(lambda self: self.book.members, doc="(R, N) membership")
+    regime_depth = property(lambda self: self.book.depth, doc="(R,) depth of the last text")
+    regime_verification = property(lambda self: self.book.verification,
+                                   doc="(R,) verification of the last text")
+    regime_renewed = property(lambda self: self.book.renewed, doc="(R,) month of renewal")
+    regime_active = property(lambda self: self.book.active, doc="(R,) in force")
+    shared_depth = property(lambda self: self.book.shared_depth,
+                            doc="(N, N) deepest regime in force both belong to")
+    verif = property(lambda self: self.book.verif,
+                     doc="(N, N) monthly probability that i observes j's compliance")
 
-    # -- venue sessions ---------------------------------------------------------------------
-
-    def _mask(self, names) -> np.ndarray:
-        m = np.zeros(self.n, bool)
-        for name in names:
-            m[self.country_index[name]] = True
-        return m
-
-    def _venue_masks(self, venue: Venue) -> dict:
-        """Index arrays a venue's sessions need, built once (a venue's rules do not change)."""
-        if venue.labs == "all":
-            lab_invite = np.ones(len(self.lab_names), bool)
-        elif venue.labs == "none":
-            lab_invite = np.zeros(len(self.lab_names), bool)
-        else:
-            lab_invite = np.isin(np.array(self.lab_names), venue.labs)
-        masks = {
-            "host": self.country_index.get(venue.host, -1),
-            "lab_host_home": int(self.lab_home[self.lab_index[venue.host]])
-            if venue.host in self.lab_index else -1,
-            "rule": venue.invite if isinstance(venue.invite, str) else self._mask(venue.invite),
-            "also": self._mask(venue.also_invite), "exclude": self._mask(venue.exclude),
-            "lab_invite": lab_invite, "type": VENUE_TYPES.index(venue.type),
-        }
-        if venue.invite != "like_minded":  # the only rule that reads the state
-            masks["invited"] = venues.invitees(masks["rule"], masks["host"], np.zeros(self.n),
-                                               masks["also"], masks["exclude"])
-        return masks
-
-    def _hold_session(self, venue: Venue) -> None:
-        p, n, rng = self.p, self.n, self.rng
-        vm = self._venues[venue.name]
-        ideal = venues.ideal_depth(self.risk_concern, self.hawkishness, self.pressure,
-                                   p["hawk_depth_drag"])
-        n_labs = len(self.lab_names)
-        u = rng.random(2 * (n + n_labs))  # attend, sign; labs attend, labs sign
-        narrowing = 0.0
-        if venue.decision == "bargaining" and not isinstance(vm["rule"], str):
-            i, j = np.flatnonzero(vm["rule"])[:2]
-            narrowing = p["rivalry_narrowing"] * float(self.rivalry[i, j])
-        res = venues.hold_session(
-            rule=vm["rule"], decision=venue.decision, host=vm["host"], ambition=venue.ambition,
-            verification=venue.verification, trust=self.trust,
-            legitimacy=self.legitimacy[:, vm["type"]], ideal=ideal, also=vm["also"],
-            exclude=vm["exclude"], lab_invite=vm["lab_invite"], lab_home=self.lab_home,
-            lab_safety=self.lab_safety, lab_propensity=self.lab_propensity,
-            lab_host_home=vm["lab_host_home"], cost=p["attend_cost"],
-            sensitivity=p["attend_sensitivity"], sign_noise=p["sign_noise"],
-            verification_cost=p["verification_cost"], u_attend=u[:n], u_sign=u[n:2 * n],
-            u_lab_attend=u[2 * n:2 * n + n_labs], u_lab_sign=u[2 * n + n_labs:],
-            alignment=self.alignment, like_minded=p["like_minded"], narrowing=narrowing,
-            club_bonus=self._club_bonus(venue), lab_follow=p["lab_follow"],
-            invited=vm.get("invited"))
-        self._apply_session(venue, res)
-        self._maybe_convene(venue, vm["host"], res)
-
-    def _apply_session(self, venue: Venue, res: venues.SessionResult) -> None:
-        p = self.p
-        t0 = self.trust
-        t = t0
-        agreed = np.count_nonzero(res.signed) >= 2
-        ledger = self.ledger
-        if agreed:
-            self._renew_regime(venue, res.depth, res.signed, res.invited, res.attended)
-            t = trust_m.cosign_gain(t, res.signed, res.depth, p["cosign_trust_gain"])
-            ledger.add("cosigning", t - t0)
-        if venue.decision == "bargaining":
-            t1 = t
-            t = trust_m.dialogue_gain(t, res.attended, p["dialogue_trust_gain"])
-            ledger.add("dialogue", t - t1)
-        if venue.decision == "pledge" and res.labs_attended.any():
-            homes = np.bincount(self.lab_home[res.labs_attended], minlength=self.n) > 0
-            t1 = t
-            t = trust_m.dialogue_gain(t, homes, p["dialogue_trust_gain"] * p["track2_spillover"])
-            ledger.add("dialogue", t - t1)
-        if res.excluded.any():
-            t1 = t
-            t = trust_m.exclusion_loss(t, res.excluded, res.attended, p["exclusion_penalty"])
-            ledger.add("exclusion", t - t1)
-        if t is not t0:
-            self.trust = trust_m.clip_trust(t)
-            ledger.add("bounds", self.trust - t)
-        np.maximum(self.lab_pledge, res.depth, out=self.lab_pledge, where=res.labs_signed)
-        names, lab_names = self.country_names, self.lab_names
-        month = self.month
-        self.sessions.append(SessionRecord(
-            step=month + 1, month=month_label(self.start, month), venue=venue.name,
-            label=venue.label, type=venue.type, host=venue.host, decision=venue.decision,
-            depth=round(res.depth, 6), verification=venue.verification,
-            invitees=tuple(compress(names, res.invited)),
-            attendees=tuple(compress(names, res.attended)),
-            signatories=tuple(compress(names, res.signed)) if agreed else (),
-            labs_attended=tuple(compress(lab_names, res.labs_attended)),
-            labs_signed=tuple(compress(lab_names, res.labs_signed)),
-            dialogue_only=res.dialogue_only))
-
-    def _maybe_convene(self, venue: Venue, host: int, res: venues.SessionResult) -> None:
-        """Endogenous convening: a leading power with no regime of its own (one that leaves the
-        other leader out), shut out of a session hosted by the other camp or invited by a host
-        of the other camp it trusts below ``counter_forum_trust``, convenes a forum of its own
-        (China's Global AI Governance Initiative of October 2023 and its World AI Conference
-        proposals are the real case)."""
-        cf = self.run_config.scenario.counter_forum
-        if cf is None or host < 0:
-            return
-        rs = self.regimes()
-        for x, own in zip(self.poles, (rs.a_own, rs.b_own), strict=True):
-            if x in self.forums or x == host or own:
-                continue
-            other_camp = self.alignment[host] * self.alignment[x] < 0
-            shut_out = res.excluded[x]
-            distrust = res.invited[x] and self.trust[x, host] < self.p["counter_forum_trust"]
-            if other_camp and (shut_out or distrust):
-                self._convene(x, cf, venue)
-
-    def _convene(self, x: int, cf, cause: Venue) -> None:
-        name = self.country_names[x]
-        side = np.sign(self.alignment[x]) or 1.0
-        home_side = self.alignment[self.lab_home] * side > 0
-        forum = Venue(
-            name=f"forum_{name}", type=cf.type, host=name, decision=cf.decision,
-            invite="like_minded", also_invite=(), exclude=(), ambition=cf.ambition,
-            verification=cf.verification,
-            labs=tuple(compress(self.lab_names, home_side)) or "none", months=(),
-            every=cf.every, label=f"{name}-led forum", series=f"forum_{name}")
-        self.forums[x] = forum
-        self.forum_causes = getattr(self, "forum_causes", {})
-        self.forum_causes[name] = (month_label(self.start, self.month), cause.label)
-        self._venues[forum.name] = self._venue_masks(forum)
-        self._schedule_venue(forum, (self.month + max(cf.delay, 1),))
+    @property
+    def regime_rows(self) -> list[dict]:
+        """One dict per month and regime in force (the rows of ``regimes.csv``)."""
+        return self.book.rows(self.start, self.country_names, self.poles)
 
     # -- the monthly step -------------------------------------------------------------------
 
@@ -427,8 +266,7 @@ class GovernanceModel(mesa.Model):
         # 2. regimes: lapse without renewal; members short for too long withdraw
         if self.regime_depth.size:
             # during the step that closes month k, self.month is already k + 1
-            active = reg_m.in_force(self.regime_members, self.regime_renewed, self.month,
-                                    p["regime_lapse"])
+            active = self.book.in_force(self.month, p["regime_lapse"])
             leaving = self.shortfall >= p["shortfall_limit"]
             if leaving.any() or not np.array_equal(active, self.regime_active):
                 self.regime_members[:, leaving] = False
@@ -458,8 +296,8 @@ class GovernanceModel(mesa.Model):
                                           p["implementation_months"])
         target = self.commitment
         if p["safety_for_compute"]:
-            open_offer = (self.rivalry < p["deal_rivalry_gate"]) & (self.verif > 0)
-            stake = (self.controls * open_offer).max(axis=0)
+            stake = comp_m.deal_stake(self.controls, self.rivalry, self.book.verif,
+                                      p["deal_rivalry_gate"], self._support.rows)
             target = comp_m.deal_incentive(self.commitment, stake, p["deal_safety_threshold"])
         shock = rng.normal(0.0, p["compliance_noise"], n)
         self.implemented = comp_m.comply(self.implemented, target, self.hawkishness,
@@ -468,50 +306,22 @@ class GovernanceModel(mesa.Model):
         self.shortfall = reg_m.shortfall_streak(self.shortfall, ~ok & (self.obligation > 0))
 
         # 5. verification and trust (each change to the ledger), then the baseline's drift
-        t0 = self.trust
-        observed = rng.random((n, n)) < self.verif
-        self.verified = np.where(observed, self.implemented[None, :], self.verified)
-        t1 = trust_m.verification_update(t0, observed, ok, p["trust_gain"], p["trust_loss"])
-        felt = self.rivalry + (0.5 * p["controls_rivalry"]) * (self.controls + self.controls.T)
-        t2 = trust_m.rivalry_cut(t1, felt, p["rivalry_trust_cut"])
-        t3 = trust_m.relax_toward_affinity(t2, self.baseline, p["trust_relax"])
-        self.trust = trust_m.clip_trust(t3)
-        ledger.add("verification", t1 - t0)
-        ledger.add("rivalry", t2 - t1)
-        ledger.add("relaxation", t3 - t2)
-        ledger.add("bounds", self.trust - t3)
-        b0 = self.baseline
-        self.baseline = trust_m.drift_baseline(b0, self.trust, p["trust_drift"])
-        ledger.add(DRIFT, self.baseline - b0)
-        self.rivalry *= 1.0 - p["rivalry_decay"]
+        felt_sym = self._trust_month(ok)
 
         # 6. alignment: each country moves to reduce its frustration
-        j = align_m.propensity(self.trust, self.shared_depth,
-                               align_m.compute_dependence(self.supply, self.controls), felt,
-                               p["propensity_trust_neutral"], p["propensity_regime"],
-                               p["propensity_dependence"], p["propensity_rivalry"])
+        j = align_m.propensity_on_support(
+            self.trust, self._regime_term,
+            align_m.dependence_rows(self.supply, self.controls, self._support.rows)
+            if p["propensity_dependence"] else None,
+            felt_sym, self._support, p["propensity_trust_neutral"],
+            p["propensity_dependence"], p["propensity_rivalry"], out=self._j)
         h = align_m.field(j, self.capability, self.alignment)
         self.alignment = align_m.update_alignment(
             self.alignment, h, p["alignment_beta"], p["alignment_rate"],
             rng.normal(0.0, p["alignment_noise"], n))
 
         # 7. export controls as bloc policy, allies following their leader; the deal
-        target = ctrl_m.control_pressure(self.capability, self.trust, self.verified, self.rivalry,
-                                         self.hawkishness, self.supply, self.alignment,
-                                         self.shared_depth, p["threat_capability"],
-                                         p["threat_unsafe"], p["threat_rivalry"],
-                                         p["club_easing"])
-        target = ctrl_m.follow_leaders(target, self.controls, self.alignment, self.supply,
-                                       self.poles, p["controls_follow"])
-        self.controls = ctrl_m.adjust_controls(self.controls, target, p["controls_tighten_rate"],
-                                               p["controls_relax_rate"])
-        if p["safety_for_compute"]:
-            self.controls, fired = ctrl_m.safety_for_compute(
-                self.controls, self.verified, self.trust, self.rivalry,
-                p["deal_safety_threshold"], p["deal_trust_threshold"], p["deal_rivalry_gate"],
-                p["deal_easing"])
-            self.deal_months += fired
-            self.deal_count += int(np.count_nonzero(fired))
+        self._controls_month()
 
         # 8. compute access and capability
         blocked = cap_m.blocked_share(self.controls, self.supply)
@@ -538,6 +348,69 @@ class GovernanceModel(mesa.Model):
         self._observe()
         self.datacollector.collect(self)
 
+    def _trust_month(self, ok: np.ndarray) -> np.ndarray | None:
+        """Step 5 (docs/ODD.md 6.4): verification, the rivalry cut, relaxation, clipping and
+        the baseline's drift, each change to the ledger; rivalry fades. Verification uniforms
+        are drawn only for rows with a link and rivalry acts only on its support's rows and
+        columns (the same numbers as the whole matrices). Returns the support rows of
+        felt + felt.T (for the propensity; None when it has no rivalry weight)."""
+        p, rng, n, ledger, book, s = self.p, self.rng, self.n, self.ledger, self.book, self._support
+        t0 = self.trust
+        t = t0.copy()  # this month's trust, changed in place below
+        u = uniform_rows(rng, n, book.link_runs)
+        rows = book.link_rows
+        if rows.size:
+            observed = u < book.verif[rows]
+            self.verified[rows] = np.where(observed, self.implemented[None, :],
+                                           self.verified[rows])
+            before = t0[rows]
+            t[rows] = after = trust_m.verification_update(before, observed, ok,
+                                                          p["trust_gain"], p["trust_loss"])
+            ledger.add_rows("verification", rows, after - before)
+        felt_r, felt_c = trust_m.felt_rivalry_rows(self.rivalry, self.controls, s.rows,
+                                                   0.5 * p["controls_rivalry"])
+        t1_r, t1_c = crossing(t, s)
+        t2_r = trust_m.rivalry_cut(t1_r, felt_r, p["rivalry_trust_cut"])
+        t2_c = trust_m.rivalry_cut(t1_c, felt_c[:, s.others].T, p["rivalry_trust_cut"])
+        put_crossing(t, s, t2_r, t2_c)
+        ledger.add_crossing("rivalry", s, t2_r - t1_r, t2_c - t1_c)
+        d_relax, d_bounds, d_drift = self._deltas
+        baseline = np.empty((n, n))
+        trust_m.relax_clip_drift(t, self.baseline, p["trust_relax"], p["trust_drift"],
+                                 new_baseline=baseline, d_relax=d_relax, d_bounds=d_bounds,
+                                 d_drift=d_drift)
+        self.trust, self.baseline = t, baseline
+        ledger.add("relaxation", d_relax)
+        ledger.add("bounds", d_bounds)
+        ledger.add(DRIFT, d_drift)
+        fade = 1.0 - p["rivalry_decay"]
+        if s.others.size:
+            self.rivalry[np.ix_(s.rows, s.rows)] *= fade
+        else:
+            self.rivalry *= fade
+        return symmetric_rows(felt_r, felt_c.T) if p["propensity_rivalry"] else None
+
+    def _controls_month(self) -> None:
+        """Step 7 (docs/ODD.md 6.6) on the support's rows: only suppliers, and countries
+        named in controls events, ever hold controls."""
+        p, r = self.p, self._support.rows
+        target = ctrl_m.control_pressure_rows(
+            r, self.capability, self.trust, self.verified, self.rivalry, self.hawkishness,
+            self.supply, self.alignment, self.shared_depth, p["threat_capability"],
+            p["threat_unsafe"], p["threat_rivalry"], p["club_easing"])
+        target = ctrl_m.follow_leaders_rows(r, target, self.controls, self.alignment,
+                                            self.supply, self.poles, p["controls_follow"])
+        c = ctrl_m.adjust_controls(self.controls[r], target, p["controls_tighten_rate"],
+                                   p["controls_relax_rate"])
+        if p["safety_for_compute"]:
+            c, fired = ctrl_m.safety_for_compute(
+                c, self.verified[r], self.trust[r], self.rivalry[r],
+                p["deal_safety_threshold"], p["deal_trust_threshold"], p["deal_rivalry_gate"],
+                p["deal_easing"])
+            self.deal_months[r] += fired
+            self.deal_count += int(np.count_nonzero(fired))
+        self.controls[r] = c
+
     def run(self) -> GovernanceModel:
         """Run all remaining steps; returns self for chaining."""
         while self.steps < self.n_steps:
@@ -559,8 +432,7 @@ class GovernanceModel(mesa.Model):
 
     def regimes(self) -> metrics.RegimeStructure:
         """The regimes in force, as the outcome reads them."""
-        return metrics.regime_structure(self.regime_members, self.regime_depth,
-                                        self.regime_active, self.capability, *self.poles)
+        return self.book.structure(self.capability, *self.poles)
 
     def _observe(self) -> None:
         """This month's observables (metrics.OBSERVABLES) and regime rows."""
@@ -587,20 +459,7 @@ class GovernanceModel(mesa.Model):
             if lab_cap.size else 0.0,
             "deals": float(self.deal_count),
         }
-        if self.regime_active.any():
-            cov = reg_m.coverage(self.regime_members, cap)
-            for r in np.flatnonzero(self.regime_active):
-                self.regime_rows.append({
-                    "step": self.steps, "regime": self.regime_series[r],
-                    "type": self.regime_type[r], "depth": float(self.regime_depth[r]),
-                    "verification": float(self.regime_verification[r]),
-                    "members": int(self.regime_members[r].sum()),
-                    "coverage": float(cov[r]),
-                    "leader_a": bool(self.regime_members[r, self.poles[0]]),
-                    "leader_b": bool(self.regime_members[r, self.poles[1]]),
-                    "renewed": month_label(self.start, int(self.regime_renewed[r])),
-                    "member_names": ";".join(compress(self.country_names,
-                                                      self.regime_members[r]))})
+        self.book.record(self.steps, cap)
 
     def outcome_basis(self) -> dict:
         """What the outcome is decided on: the regime structure and the leaders' camps now,

@@ -9,8 +9,8 @@ case. Shapes: N countries, L labs; matrices are indexed [observer/supplier i, ta
 import numpy as np
 
 
-def _clip_by_min_max(x, lo, hi):
-    return np.minimum(np.maximum(x, lo), hi)
+def _clip_by_min_max(x, lo, hi, out=None):
+    return np.minimum(np.maximum(x, lo, out=out), hi, out=out)
 
 
 try:  # the ufunc behind np.clip, without np.clip's Python-level wrapper (3x cheaper at N = 14)
@@ -19,9 +19,9 @@ except ImportError:  # pragma: no cover - another numpy layout
     _clip_ufunc = _clip_by_min_max
 
 
-def clip(x, lo, hi):
+def clip(x, lo, hi, out=None):
     """np.clip(x, lo, hi) for the small arrays of the model, at a third of its call cost."""
-    return _clip_ufunc(x, lo, hi)
+    return _clip_ufunc(x, lo, hi) if out is None else _clip_ufunc(x, lo, hi, out=out)
 
 
 def fill_diagonal(a: np.ndarray, value) -> None:

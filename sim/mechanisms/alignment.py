@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.mechanisms import clip, fill_diagonal
+from sim.mechanisms.support import Support, add_symmetric
 
 
 def propensity(trust: np.ndarray, shared_depth: np.ndarray, dependence: np.ndarray,
@@ -115,3 +116,36 @@ def camps(alignment: np.ndarray, leader_a: int, threshold: float) -> tuple[np.nd
     toward the other side. The rest are non-aligned."""
     a = oriented(alignment, leader_a)
     return a >= threshold, a <= -threshold
+
+
+def dependence_rows(supply: np.ndarray, controls: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(D + D.T)[rows], D = compute_dependence(supply, controls), computed on those rows only
+    (|rows|, N). D is zero outside the suppliers' columns, so rows that include every
+    supplier hold all of D + D.T (its other entries are the transposes of these)."""
+    k = np.arange(rows.size)
+    d_rows = supply[None, :] * (1.0 - controls[:, rows].T)  # D[r, j] = supply_j (1 - c[j, r])
+    d_cols = supply[rows][:, None] * (1.0 - controls[rows])  # D[j, r] = supply_r (1 - c[r, j])
+    d_rows[k, rows] = 0.0
+    d_cols[k, rows] = 0.0
+    return d_rows + d_cols
+
+
+def propensity_on_support(trust: np.ndarray, regime_term: np.ndarray | None,
+                          dependence_sym: np.ndarray, rivalry_sym: np.ndarray, s: Support,
+                          trust_neutral: float, w_dependence: float, w_rivalry: float,
+                          out: np.ndarray | None = None) -> np.ndarray:
+    """propensity(...), the same numbers, from the terms as the model keeps them:
+    ``regime_term`` = w_regime * shared_depth (None when w_regime is 0; it changes only with
+    the regimes), ``dependence_sym`` and ``rivalry_sym`` the rows of D + D.T and of
+    rivalry + rivalry.T on the support ``s`` outside of which they are zero."""
+    j = np.add(trust, trust.T, out=out)
+    j *= 0.5
+    j -= trust_neutral
+    if regime_term is not None:
+        j += regime_term
+    if w_dependence:
+        add_symmetric(j, s, w_dependence * dependence_sym)
+    if w_rivalry:
+        add_symmetric(j, s, (-0.5 * w_rivalry) * rivalry_sym)
+    fill_diagonal(j, 0.0)
+    return j

@@ -55,6 +55,20 @@ def deal_incentive(commitment: np.ndarray, stake: np.ndarray, threshold: float) 
     return commitment + stake * np.maximum(threshold - commitment, 0.0)
 
 
+def deal_stake(controls: np.ndarray, rivalry: np.ndarray, verification: np.ndarray,
+               rivalry_gate: float, rows: np.ndarray | None = None) -> np.ndarray:
+    """The stake of :func:`deal_incentive`: for each target, the strictest controls it faces
+    from a supplier that would ease them (rivalry below ``rivalry_gate`` and a verification
+    channel open, ``verification`` > 0). ``rows``: the only rows where controls can be
+    non-zero (the same numbers: a maximum over non-negative controls ignores zero rows)."""
+    if rows is None:
+        return (controls * ((rivalry < rivalry_gate) & (verification > 0))).max(axis=0)
+    if not rows.size:
+        return np.zeros(controls.shape[1])
+    open_offer = (rivalry[rows] < rivalry_gate) & (verification[rows] > 0)
+    return (controls[rows] * open_offer).max(axis=0)
+
+
 def phase_in(obligation: np.ndarray, commitment: np.ndarray, months: float) -> np.ndarray:
     """Commitments phase in: a signed depth becomes an obligation over ``months`` months (a
     straight-line schedule, as implementation periods in treaties and the EU AI Act's staged

@@ -79,3 +79,39 @@ def safety_for_compute(controls: np.ndarray, verified_safety: np.ndarray, trust:
     fired = ((verified_safety >= safety_threshold) & (trust >= trust_threshold)
              & (rivalry < rivalry_gate) & (controls > 0))
     return controls * (1.0 - easing * fired), fired
+
+
+def control_pressure_rows(rows: np.ndarray, capability: np.ndarray, trust: np.ndarray,
+                          verified_safety: np.ndarray, rivalry: np.ndarray,
+                          hawkishness: np.ndarray, supply: np.ndarray, alignment: np.ndarray,
+                          shared_depth: np.ndarray, w_capability: float, w_unsafe: float,
+                          w_rivalry: float, club_easing: float) -> np.ndarray:
+    """control_pressure(...)[rows], computed on those rows only (|rows|, N): the pressure of
+    a country that supplies no chips is zero, so only suppliers' rows need computing."""
+    ratio = np.minimum(capability / np.maximum(capability[rows], 1e-12)[:, None], 1.0)
+    opposition = 0.5 - 0.5 * np.multiply.outer(alignment[rows], alignment)
+    threat = opposition * (1.0 - trust[rows]) * (w_capability * ratio
+                                                 + w_unsafe * (1.0 - verified_safety[rows]))
+    threat += w_rivalry * rivalry[rows]
+    if club_easing:
+        threat *= 1.0 - club_easing * shared_depth[rows]
+    pressure = clip((hawkishness[rows] * (supply[rows] > 0))[:, None] * threat, 0.0, 1.0)
+    pressure[np.arange(rows.size), rows] = 0.0
+    return pressure
+
+
+def follow_leaders_rows(rows: np.ndarray, pressure_rows: np.ndarray, controls: np.ndarray,
+                        alignment: np.ndarray, supply: np.ndarray, leaders: tuple[int, int],
+                        follow: float) -> np.ndarray:
+    """follow_leaders(...)[rows] given the pressure's ``rows`` only (|rows|, N); the rows
+    must include every supplier (only suppliers follow)."""
+    a, b = leaders
+    side_a = alignment * alignment[a] >= alignment * alignment[b]
+    lead = np.where(side_a, a, b)
+    weight = follow * np.maximum(alignment * alignment[lead], 0.0) * (supply > 0)
+    weight[[a, b]] = 0.0
+    if not weight.any():
+        return pressure_rows
+    out = np.maximum(pressure_rows, weight[rows][:, None] * controls[lead[rows]])
+    out[np.arange(rows.size), rows] = 0.0
+    return out

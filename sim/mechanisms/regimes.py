@@ -55,3 +55,39 @@ def shortfall_streak(streak: np.ndarray, short: np.ndarray) -> np.ndarray:
 def coverage(members: np.ndarray, capability: np.ndarray) -> np.ndarray:
     """(R,) share of world capability inside each regime."""
     return members.dot(capability) / float(capability.sum())
+
+
+def shared_max_blocks(members: np.ndarray, values: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """shared_max(members, values, active), the same matrix, written block by block: the
+    active regimes in ascending order of value each write their value over the pairs of their
+    members, so the last write a pair receives is the largest (a value <= 0 never beats the
+    zero start)."""
+    n = members.shape[1]
+    out = np.zeros((n, n))
+    rs = np.flatnonzero(active & (values > 0))
+    for r in rs[np.argsort(values[rs], kind="stable")]:
+        m = members[r]
+        idx = np.flatnonzero(m)
+        if 4 * idx.size > n:  # a wide regime: one pass over the matrix
+            np.copyto(out, values[r], where=np.logical_and.outer(m, m))
+        elif idx.size:
+            out[np.ix_(idx, idx)] = values[r]
+    fill_diagonal(out, 0.0)
+    return out
+
+
+def linked_rows(members: np.ndarray, values: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Rows of shared_max(members, values, active) that hold a positive entry: the members of
+    an active regime with a positive value (in force means two or more members)."""
+    keep = active & (values > 0)
+    return np.flatnonzero(members[keep].any(axis=0)) if keep.any() else np.zeros(0, np.intp)
+
+
+def runs(rows: np.ndarray) -> list[tuple[int, int]]:
+    """Sorted distinct indices as (start, stop) runs of consecutive values."""
+    if not rows.size:
+        return []
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    starts = rows[np.concatenate(([0], breaks))]
+    stops = rows[np.concatenate((breaks - 1, [rows.size - 1]))] + 1
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))

@@ -43,6 +43,13 @@ def pair_mask(members: np.ndarray) -> np.ndarray:
     return pair
 
 
+def pair_rows(members: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """pair_mask(members)[rows], built on those rows only (|rows|, N)."""
+    pair = members[rows][:, None] & members[None, :]
+    pair[np.arange(rows.size), rows] = False
+    return pair
+
+
 def cosign_gain(trust: np.ndarray, signed: np.ndarray, depth: float, gain: float) -> np.ndarray:
     """Co-signatories of an agreement of ``depth`` in [0, 1] trust each other more.
 
@@ -80,3 +87,52 @@ def drift_baseline(baseline: np.ndarray, trust: np.ndarray, rate: float) -> np.n
     expectation-state models of trust (Lewicki and Bunker 1995: calculus-based trust becomes
     knowledge-based trust with lived experience)."""
     return baseline + rate * (trust - baseline)
+
+
+def relax_clip_drift(t2: np.ndarray, baseline: np.ndarray, relax: float, drift: float, *,
+                     new_baseline: np.ndarray, d_relax: np.ndarray, d_bounds: np.ndarray,
+                     d_drift: np.ndarray, block: int = 32768) -> None:
+    """The month's end for trust, fused: the same numbers as
+
+        t3 = relax_toward_affinity(t2, baseline, relax); trust = clip_trust(t3)
+        new_baseline = drift_baseline(baseline, trust, drift)
+
+    with the changes each makes (``d_relax`` = t3 - t2, ``d_bounds`` = trust - t3, ``d_drift``
+    = new_baseline - baseline), written into the given (N, N) arrays; ``t2`` is overwritten
+    with the new trust. Worked through in blocks of rows of about ``block`` elements, so that
+    each block's intermediates stay in cache (a large roster streams each matrix once).
+    """
+    n = t2.shape[0]
+    rows = max(1, block // n)
+    scratch = np.empty((min(rows, n), n))
+    for r0 in range(0, n, rows):
+        r1 = min(r0 + rows, n)
+        tb, bb, s = t2[r0:r1], baseline[r0:r1], scratch[:r1 - r0]
+        np.subtract(bb, tb, out=s)
+        s *= relax
+        s += tb  # t3
+        np.subtract(s, tb, out=d_relax[r0:r1])
+        clip(s, 0.0, 1.0, out=tb)
+        tb.flat[r0::n + 1] = 1.0  # self-trust, on this block's rows
+        np.subtract(tb, s, out=d_bounds[r0:r1])
+        nb = new_baseline[r0:r1]
+        np.subtract(tb, bb, out=nb)
+        nb *= drift
+        nb += bb
+        np.subtract(nb, bb, out=d_drift[r0:r1])
+
+
+def felt_rivalry_rows(rivalry: np.ndarray, controls: np.ndarray, rows: np.ndarray,
+                      controls_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """The rivalry each pair feels, felt = rivalry + controls_weight (controls + controls.T),
+    on a support: its rows felt[rows] and its columns felt[:, rows].T, both (|rows|, N)."""
+    c_rows, c_cols = controls[rows], controls[:, rows].T
+    return (rivalry[rows] + controls_weight * (c_rows + c_cols),
+            rivalry[:, rows].T + controls_weight * (c_cols + c_rows))
+
+
+def clip_trust_rows(trust_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """clip_trust(trust)[rows] from those rows (|rows|, N): clipped to [0, 1], self-trust 1."""
+    out = clip(trust_rows, 0.0, 1.0)
+    out[np.arange(rows.size), rows] = 1.0
+    return out

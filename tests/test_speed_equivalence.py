@@ -1,0 +1,254 @@
+"""The model's faster forms give the same numbers, bit for bit, as the plain forms they replace.
+
+Each fast form (worked on the rows that can change, fused into one pass, drawn only where it is
+used) is pinned here to the plain mechanism it stands for, on random states that reach the
+cases it skips (zeros off a support, clipping, regimes that do not cover everyone).
+``benchmarks/equivalence.py`` checks whole runs against recorded outputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim.config import month_label
+from sim.draws import uniform_rows
+from sim.ledger import TrustLedger
+from sim.mechanisms import alignment as align_m
+from sim.mechanisms import compliance as comp_m
+from sim.mechanisms import controls as ctrl_m
+from sim.mechanisms import regimes as reg_m
+from sim.mechanisms import trust as trust_m
+from sim.mechanisms.support import (add_symmetric, crossing, put_crossing, support,
+                                    symmetric_rows)
+from sim.model import GovernanceModel
+
+
+def same(a, b) -> bool:
+    """Identical arrays (shape, values; NaN nowhere)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and np.array_equal(a, b)
+
+
+def sparse_world(rng, n: int, rows: np.ndarray):
+    """Controls non-zero only in ``rows``; rivalry only among ``rows``; supply only there."""
+    controls = np.zeros((n, n))
+    controls[rows] = rng.random((rows.size, n)) * (rng.random((rows.size, n)) < 0.6)
+    controls[rows, rows] = 0.0
+    rivalry = np.zeros((n, n))
+    rv = rng.random((rows.size, rows.size)) * 0.5
+    rivalry[np.ix_(rows, rows)] = rv + rv.T
+    supply = np.zeros(n)
+    supply[rows[: max(1, rows.size - 1)]] = rng.random(max(1, rows.size - 1))
+    return controls, rivalry, supply
+
+
+@pytest.mark.parametrize("n,k", [(14, 8), (40, 5), (9, 0)])
+def test_support_terms_match_the_whole_matrices(n, k):
+    rng = np.random.default_rng(n)
+    rows = np.sort(rng.choice(n, k, replace=False)) if k else np.zeros(0, np.intp)
+    controls, rivalry, supply = sparse_world(rng, n, rows)
+    s = support(n, rows)
+    assert s.others.size == 0 or set(s.rows) == set(rows.tolist())
+    w = 0.15
+    felt = rivalry + w * (controls + controls.T)
+    fr, fc = trust_m.felt_rivalry_rows(rivalry, controls, s.rows, w)
+    assert same(fr, felt[s.rows]) and same(fc, felt[:, s.rows].T)
+    assert same(symmetric_rows(fr, fc.T), (felt + felt.T)[s.rows])
+    assert np.all(felt[np.ix_(s.others, s.others)] == 0)
+    dep = align_m.compute_dependence(supply, controls)
+    assert same(align_m.dependence_rows(supply, controls, s.rows), (dep + dep.T)[s.rows])
+    m = rng.random((n, n))
+    r, c = crossing(m, s)
+    m2 = m.copy()
+    put_crossing(m2, s, r, c)
+    assert same(m2, m)
+    x = (felt + felt.T) * 0.7
+    m3 = m.copy()
+    add_symmetric(m3, s, x[s.rows])
+    assert same(m3, m + x)
+
+
+@pytest.mark.parametrize("n,k,weights", [(14, 8, (0.5, 0.5, 1.0)), (40, 5, (0.3, 0.0, 2.0)),
+                                         (30, 4, (0.0, 0.7, 0.0))])
+def test_propensity_on_support_is_propensity(n, k, weights):
+    rng = np.random.default_rng(k)
+    rows = np.sort(rng.choice(n, k, replace=False))
+    controls, rivalry, supply = sparse_world(rng, n, rows)
+    trust = rng.random((n, n))
+    depth = rng.random((n, n)) * (rng.random((n, n)) < 0.5)
+    w_reg, w_dep, w_riv = weights
+    felt = rivalry + 0.15 * (controls + controls.T)
+    plain = align_m.propensity(trust, depth, align_m.compute_dependence(supply, controls), felt,
+                               0.4, w_reg, w_dep, w_riv)
+    s = support(n, rows)
+    fr, fc = trust_m.felt_rivalry_rows(rivalry, controls, s.rows, 0.15)
+    fast = align_m.propensity_on_support(
+        trust, w_reg * depth if w_reg else None, align_m.dependence_rows(supply, controls, s.rows),
+        symmetric_rows(fr, fc.T), s, 0.4, w_dep, w_riv, out=np.empty((n, n)))
+    assert same(fast, plain)
+
+
+@pytest.mark.parametrize("n,block", [(14, 32768), (50, 120), (50, 1), (37, 500)])
+def test_relax_clip_drift_is_the_plain_sequence(n, block):
+    rng = np.random.default_rng(block)
+    t2 = rng.uniform(-0.05, 1.05, (n, n))  # some entries for the clip to act on
+    base = rng.random((n, n))
+    np.fill_diagonal(base, 1.0)
+    t3 = trust_m.relax_toward_affinity(t2, base, 0.02)
+    trust = trust_m.clip_trust(t3)
+    new_base = trust_m.drift_baseline(base, trust, 0.01)
+    out = t2.copy()
+    got = [np.empty((n, n)) for _ in range(4)]
+    trust_m.relax_clip_drift(out, base, 0.02, 0.01, new_baseline=got[0], d_relax=got[1],
+                             d_bounds=got[2], d_drift=got[3], block=block)
+    assert same(out, trust) and same(got[0], new_base)
+    assert same(got[1], t3 - t2) and same(got[2], trust - t3) and same(got[3], new_base - base)
+    assert got[1].sum() == (t3 - t2).sum() and got[2].sum() == (trust - t3).sum()
+
+
+@pytest.mark.parametrize("deal", [False, True])
+def test_controls_on_rows_match_the_whole_matrices(deal):
+    rng = np.random.default_rng(3)
+    n = 25
+    rows = np.array([0, 1, 4, 7, 11])
+    controls, rivalry, supply = sparse_world(rng, n, rows)
+    cap, trust, verified = rng.random(n) + 0.1, rng.random((n, n)), rng.random((n, n))
+    align, hawk, depth = rng.uniform(-1, 1, n), rng.random(n), rng.random((n, n))
+    args = (cap, trust, verified, rivalry, hawk, supply, align, depth, 1.0, 0.6, 1.0, 0.5)
+    plain = ctrl_m.control_pressure(*args)
+    rows_p = ctrl_m.control_pressure_rows(rows, *args)
+    assert same(rows_p, plain[rows])
+    assert np.all(np.delete(plain, rows, axis=0) == 0)
+    poles = (0, 1)
+    full = ctrl_m.follow_leaders(plain, controls, align, supply, poles, 0.7)
+    assert same(ctrl_m.follow_leaders_rows(rows, rows_p, controls, align, supply, poles, 0.7),
+                full[rows])
+    assert np.all(np.delete(full, rows, axis=0) == 0)
+    new = ctrl_m.adjust_controls(controls, full, 0.08, 0.01)
+    got = ctrl_m.adjust_controls(controls[rows], full[rows], 0.08, 0.01)
+    if deal:
+        new, fired = ctrl_m.safety_for_compute(new, verified, trust, rivalry, 0.3, 0.3, 0.4, 0.1)
+        got, fired_r = ctrl_m.safety_for_compute(got, verified[rows], trust[rows], rivalry[rows],
+                                                 0.3, 0.3, 0.4, 0.1)
+        assert same(fired_r, fired[rows]) and not np.delete(fired, rows, axis=0).any()
+    assert same(got, new[rows]) and np.all(np.delete(new, rows, axis=0) == 0)
+
+
+def test_shared_max_blocks_and_linked_rows_match_shared_max():
+    rng = np.random.default_rng(5)
+    n, r = 30, 6
+    members = rng.random((r, n)) < np.array([0.9, 0.2, 0.5, 0.1, 0.05, 0.95])[:, None]
+    values = np.array([0.3, 0.7, 0.0, 0.5, 0.9, 0.3])
+    for active in (np.ones(r, bool), np.array([1, 0, 1, 1, 0, 1], bool), np.zeros(r, bool)):
+        plain = reg_m.shared_max(members, values, active)
+        assert same(reg_m.shared_max_blocks(members, values, active), plain)
+        assert same(reg_m.linked_rows(members, values, active),
+                    np.flatnonzero(plain.any(axis=1)))
+
+
+def test_runs_and_uniform_rows_keep_the_stream():
+    assert reg_m.runs(np.array([0, 1, 2, 5, 7, 8])) == [(0, 3), (5, 6), (7, 9)]
+    assert reg_m.runs(np.zeros(0, np.intp)) == []
+    n = 11
+    for rows in ([], [0, 1, 2, 5, 7, 8], list(range(n)), [10], [3]):
+        rows = np.array(rows, dtype=np.intp)
+        a, b = np.random.default_rng(9), np.random.default_rng(9)
+        a.normal(size=3), b.normal(size=3)
+        full = a.random((n, n))
+        got = uniform_rows(b, n, reg_m.runs(rows))
+        assert same(got, full[rows])
+        assert a.random() == b.random() and a.normal() == b.normal()
+
+
+def test_uniform_rows_without_advance_draws_the_whole_matrix():
+    rows = np.array([1, 2, 6])
+    a = np.random.Generator(np.random.MT19937(4))
+    b = np.random.Generator(np.random.MT19937(4))
+    full = a.random((8, 8))
+    assert same(uniform_rows(b, 8, reg_m.runs(rows)), full[rows])
+    assert a.random() == b.random()
+
+
+def test_ledger_rows_and_crossing_record_what_add_records():
+    rng = np.random.default_rng(2)
+    n = 12
+    s = support(n, [2, 3, 9])
+    delta = np.zeros((n, n))
+    r, c = rng.normal(size=(3, n)), rng.normal(size=(n - 3, 3))
+    put_crossing(delta, s, r, c)
+    plain, fast = TrustLedger(n), TrustLedger(n)
+    plain.add("rivalry", delta)
+    fast.add_crossing("rivalry", s, r, c)
+    rows = np.array([1, 4])
+    d2 = np.zeros((n, n))
+    d2[rows] = rng.normal(size=(2, n))
+    plain.add("verification", d2)
+    fast.add_rows("verification", rows, d2[rows])
+    plain.close(1), fast.close(1)
+    assert plain.rows == fast.rows
+    for cause in plain.cumulative:
+        assert same(plain.cumulative[cause], fast.cumulative[cause])
+    assert not fast._zeros().any()
+
+
+def eager_regime_rows(m: GovernanceModel) -> list[dict]:
+    """The regime rows of the model's current month, built as version 2 first built them."""
+    out = []
+    if m.regime_active.any():
+        cov = reg_m.coverage(m.regime_members, m.capability)
+        for r in np.flatnonzero(m.regime_active):
+            out.append({
+                "step": m.steps, "regime": m.regime_series[r], "type": m.regime_type[r],
+                "depth": float(m.regime_depth[r]),
+                "verification": float(m.regime_verification[r]),
+                "members": int(m.regime_members[r].sum()), "coverage": float(cov[r]),
+                "leader_a": bool(m.regime_members[r, m.poles[0]]),
+                "leader_b": bool(m.regime_members[r, m.poles[1]]),
+                "renewed": month_label(m.start, int(m.regime_renewed[r])),
+                "member_names": ";".join(n for n, k in zip(m.country_names, m.regime_members[r],
+                                                            strict=True) if k)})
+    return out
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "exclusive_club"])
+def test_regime_rows_read_lazily_are_the_rows_built_each_month(scenario):
+    m = GovernanceModel(sim.load_config(scenario, seed=2, steps=72))
+    expected = eager_regime_rows(m)
+    while m.steps < m.n_steps:
+        m.step()
+        expected += eager_regime_rows(m)
+    assert expected and m.regime_rows == expected
+
+
+def test_deal_stake_on_rows_is_the_whole_maximum():
+    rng = np.random.default_rng(8)
+    n = 20
+    for rows in (np.array([0, 3, 4]), np.zeros(0, np.intp)):
+        controls, rivalry, _ = sparse_world(rng, n, rows)
+        verif = rng.random((n, n)) * (rng.random((n, n)) < 0.5)
+        plain = (controls * ((rivalry < 0.25) & (verif > 0))).max(axis=0)
+        assert same(comp_m.deal_stake(controls, rivalry, verif, 0.25), plain)
+        assert same(comp_m.deal_stake(controls, rivalry, verif, 0.25, rows), plain)
+
+
+def test_session_effects_on_rows_match_the_whole_matrices():
+    rng = np.random.default_rng(6)
+    n = 15
+    trust = trust_m.clip_trust(rng.uniform(-0.1, 1.1, (n, n)))
+    signed, circle = rng.random(n) < 0.5, rng.random(n) < 0.6
+    rows = np.flatnonzero(signed)
+    assert same(trust_m.pair_rows(signed, rows), trust_m.pair_mask(signed)[rows])
+    full = trust_m.cosign_gain(trust, signed, 0.4, 0.25)
+    part = trust_m.cosign_gain(trust[rows], trust_m.pair_rows(signed, rows), 0.4, 0.25)
+    assert same(part, full[rows]) and same(np.delete(full, rows, axis=0),
+                                           np.delete(trust, rows, axis=0))
+    full = trust_m.dialogue_gain(trust, signed, 0.04)
+    assert same(trust_m.dialogue_gain(trust[rows], trust_m.pair_rows(signed, rows), 0.04),
+                full[rows])
+    full = trust_m.exclusion_loss(trust, signed, circle, 0.08)
+    assert same(trust_m.exclusion_loss(trust[rows], np.ones(rows.size, bool), circle, 0.08),
+                full[rows])
+    wild = rng.uniform(-0.1, 1.1, (n, n))
+    assert same(trust_m.clip_trust_rows(wild[rows], rows), trust_m.clip_trust(wild)[rows])
