@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import copy
+import functools
 import multiprocessing
 import os
 import sys
@@ -37,7 +38,13 @@ def fast_mode(flag: bool = False) -> bool:
 
 
 def scenario_dict(scenario: str = "baseline", overrides: Sequence[str] = ()) -> dict:
-    """The composed config tree of ``scenario`` plus overrides, as a plain dict to edit."""
+    """The composed config tree of ``scenario`` plus overrides, as a plain dict to edit (a
+    fresh copy each call; the composition itself is done once per process)."""
+    return copy.deepcopy(_composed(scenario, tuple(overrides)))
+
+
+@functools.lru_cache(maxsize=32)
+def _composed(scenario: str, overrides: tuple[str, ...]) -> dict:
     from omegaconf import OmegaConf
 
     from sim.api import compose_config
@@ -146,3 +153,35 @@ def paired_interval(diff: np.ndarray, confidence: float = 0.95) -> tuple[float, 
 def seeds_for(n: int, root: int = 0) -> list[int]:
     """Seeds 0..n-1 offset by ``root`` (the same seeds in every arm: common random numbers)."""
     return [root + k for k in range(n)]
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+def jsonable(obj):
+    """``obj`` with numpy scalars as Python numbers (for json.dumps)."""
+    if isinstance(obj, dict):
+        return {k: jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, (np.floating, np.integer, np.bool_)):
+        return obj.item()
+    return obj
+
+
+def pyplot():
+    """matplotlib.pyplot on the non-interactive backend."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def png_bytes(fig) -> bytes:
+    """The figure as PNG bytes (the figure is closed)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    pyplot().close(fig)
+    return buf.getvalue()
