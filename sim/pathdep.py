@@ -184,7 +184,7 @@ def episode_figure(res: dict, title: str) -> bytes:
                     label="95% interval of the mean")
     ax.plot(x, mean, color="tab:red", lw=1.8, label=f"mean over {n} paired seeds")
     ax.axvline(x[-1], color="k", ls="--", lw=1, label=f"{res['years_after']} years after the end")
-    ax.set_xlabel("month (0 = July 2023)")
+    ax.set_xlabel("months since the start (July 2023)")
     ax.set_ylabel("polarization: with episode - without")
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
@@ -239,7 +239,7 @@ def bistability_figure(res: dict, title: str) -> bytes:
             f"{s} start: median, 10-90% band ({y.shape[0]} seeds; end: "
             + ", ".join(f"{o} {sh[o]:.0%}" for o in OUTCOMES) + ")"))
     ax.set_ylim(0, 1)
-    ax.set_xlabel("month (0 = July 2023)")
+    ax.set_xlabel("months since the start (July 2023)")
     ax.set_ylabel("polarization")
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="upper right")
@@ -364,8 +364,9 @@ def main(argv: list[str] | None = None) -> None:
         res = bistability_study(scenario, overrides, seeds=seeds, steps=24 if fast else 120,
                                 jobs=args.jobs)
         s = res["summary"]
-        title = (f"{scenario}, {' '.join(o.split('.')[-1] for o in overrides)}: the same world "
-                 "from a split start and a united start")
+        which = ", ".join(o.split("=")[0].split(".")[-1] + " = " + o.split("=", 1)[1]
+                          for o in overrides)
+        title = f"{scenario}, {which}: the same world from a split start and a united start"
         write("bistability", s, bistability_figure(res, title))
         m, lo, hi = s["difference"]
         print(f"bistability: {seeds} seeds x 2 starts in {time.perf_counter() - t0:.0f} s; "

@@ -133,13 +133,19 @@ def majority_figure(cells: pd.DataFrame, pair: Pair, seeds: int,
     rgb = np.ones((len(ys), len(xs), 3))
     fig, ax = plt.subplots(figsize=(7.6, 5.6), dpi=120, constrained_layout=True)
     ex, ey = _edges(xs), _edges(ys)
+    home = ((np.searchsorted(ex, base[0]) - 1, np.searchsorted(ey, base[1]) - 1)
+            if base is not None else (-1, -1))
     for i, yv in enumerate(ys):
         for j, xv in enumerate(xs):
             c = grid.loc[(yv, xv)]
             colour = np.array(to_rgb(OUTCOME_COLOURS[c["majority"]]))
             strong = c["majority_share"] > 0.5
             rgb[i, j] = colour if strong else 0.45 * colour + 0.55
-            ax.text(xv, yv, f"{c['majority_share']:.2f}", ha="center", va="center",
+            # in the cell of the scenario's own values, the number makes room for the marker
+            ty = yv
+            if (j, i) == home:  # the middle of the cell's larger half
+                ty = (yv + ey[i + 1]) / 2 if ey[i + 1] - yv >= yv - ey[i] else (yv + ey[i]) / 2
+            ax.text(xv, ty, f"{c['majority_share']:.2f}", ha="center", va="center",
                     fontsize=8, color="white" if strong else "0.2")
     ax.pcolormesh(ex, ey, rgb, shading="flat")
     ax.set_xlim(ex[0], ex[-1])
@@ -153,8 +159,8 @@ def majority_figure(cells: pd.DataFrame, pair: Pair, seeds: int,
     handles = [Patch(color=OUTCOME_COLOURS[o], label=f"{o} (majority)") for o in OUTCOMES]
     handles.append(Patch(color="0.8", label="paler: no outcome above half the runs"))
     if base is not None:
-        ax.plot(*base, marker="*", ms=16, mec="k", mfc="white", ls="none",
-                label=f"{pair.scenario}'s own values")
+        ax.plot(*base, marker="*", ms=13, mec="k", mfc="white", ls="none",
+                label=f"{pair.scenario}'s own values ({base[0]:g}, {base[1]:g})")
         handles.append(ax.lines[-1])
     ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(f"Majority outcome in June 2028, scenario {pair.scenario}: {seeds} seeds per "
@@ -194,6 +200,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/figures"))
     parser.add_argument("--fast", action="store_true",
                         help="2 x 2 corner cells, 2 seeds, 12 months (also AIGOV_FAST=1)")
+    parser.add_argument("--replot", action="store_true",
+                        help="redraw the figures and tables from the CSVs in --out, no runs")
     args = parser.parse_args(argv)
     fast = fast_mode(args.fast)
     seeds = args.seeds or (2 if fast else 50)
@@ -202,13 +210,19 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.pair or sorted(PAIRS):
         pair = PAIRS[name]
         t0 = time.perf_counter()
+        stem = args.out / f"tipping_{name}"
         try:
-            cells = run_pair(pair, seeds=seeds, jobs=args.jobs, steps=steps, fast=fast)
+            if args.replot:
+                if not stem.with_suffix(".csv").is_file():
+                    raise ConfigError("--replot", str(stem.with_suffix(".csv")), "no such table")
+                cells = with_majority(pd.read_csv(stem.with_suffix(".csv")))
+                seeds = int(cells["runs"].max())
+            else:
+                cells = run_pair(pair, seeds=seeds, jobs=args.jobs, steps=steps, fast=fast)
         except ConfigError as exc:
             fail(exc)
         base = (scenario_value(pair.scenario, *pair.x[:2])[0],
                 scenario_value(pair.scenario, *pair.y[:2])[0])
-        stem = args.out / f"tipping_{name}"
         atomic_write_text(stem.with_suffix(".csv"), cells.to_csv(index=False, float_format="%.6g"))
         atomic_write_bytes(stem.with_suffix(".png"), majority_figure(cells, pair, seeds, base))
         atomic_write_text(stem.with_suffix(".md"), markdown(cells, pair) + "\n")
