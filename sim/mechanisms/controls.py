@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import clip, fill_diagonal
+from sim.mechanisms import clip
 
 
 def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety: np.ndarray,
