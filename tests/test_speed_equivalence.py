@@ -20,8 +20,7 @@ from sim.mechanisms import compliance as comp_m
 from sim.mechanisms import controls as ctrl_m
 from sim.mechanisms import regimes as reg_m
 from sim.mechanisms import trust as trust_m
-from sim.mechanisms.support import (add_symmetric, crossing, put_crossing, support,
-                                    symmetric_rows)
+from sim.mechanisms.support import add_symmetric, crossing, put_crossing, support, symmetric_rows
 from sim.model import GovernanceModel
 
 
