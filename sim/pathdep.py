@@ -131,7 +131,7 @@ def episode_study(kind: str = "exclusion", seeds: int = 100, jobs: int = 2,
     ctl, trt = out[:seeds], out[seeds:]
     pol_c = np.stack([r["polarization"] for r in ctl])
     pol_t = np.stack([r["polarization"] for r in trt])
-    at = cfg["steps"] - 1  # the state at the close of the month five years after the end
+    at = cfg["steps"]  # the state at the close of the month five years after the end
     rows = []
     for s, rc, rt in zip(ss, ctl, trt, strict=True):
         row = {"seed": s, "polarization_control": rc["polarization"][at],
