@@ -12,17 +12,22 @@ text (endorsers and non-endorsers were at the table by the schema's definition).
 Rules, one per schema field, with no case for any particular event:
 
 - ``venue_type`` -> the model's venue type and decision rule (:data:`VENUE_RULES`, after the venue
-  table of MODEL.md); an outcome whose scored actors are all labs is a lab pledge.
-- ``instrument`` null -> ambition 0: a dialogue, nothing to sign. Otherwise the ambition and
-  verification of the venue type's template, the venue ``history_<venue_type>`` of the scenario
-  (``history_lab_pledge`` for lab pledges); a scenario without templates (baseline) gets the
-  median ambition and verification of its own venues with the same decision rule.
+  table of docs/ODD.md, 6.8); an outcome whose scored actors are all labs is a lab pledge.
+- ``instrument`` null -> ambition 0: a dialogue, nothing to sign. Otherwise the ambition of the
+  venue type's template, the venue ``history_<venue_type>`` of the scenario (``history_lab_pledge``
+  for lab pledges; a scenario without templates, the baseline, gets the median ambition and
+  verification of its own venues with the same decision rule), and the verification of the
+  text's ``asks`` level (below).
 - ``asks`` (optional, this project's extension of the schema: what the text requires of its
   signatories, ``none | reporting | testing``, known before the meeting) -> the verification of
   the level, the venue ``history_asks_<level>`` of the scenario (:data:`ASKS_BOUNDS`; a scenario
-  without it gets the lower end of the level's range). Absent: the venue type's verification.
+  without it gets the level's prior, :data:`ASKS_PRIOR`). Absent (the shared schema has no such
+  field): the level is read from the ``instrument``'s title (:func:`infer_asks`: words of testing,
+  then of reporting; a title naming neither asks ``none``, a treaty ``reporting``).
 - ``present`` -> the invitees ("all UN members": every country of the roster); ``host`` -> the
   first name in it that is a roster actor, else no host.
+- regime series (not in the schema): a bilateral channel is one series, every other outcome its
+  own (:func:`series_of`). The file is the calendar: no endogenous convening (:func:`history_run`).
 - ``export_controls`` / ``context`` -> shocks with signed deltas whose size is the median size
   of the scenario's own shocks of that group (:func:`shock_magnitudes`).
 
@@ -48,16 +53,21 @@ import pandas as pd
 import yaml
 
 from sim.config import (
+    MAX_JOBS,
+    MAX_RUNS,
+    MAX_STEPS,
     ROOT,
     SCENARIO_DIR,
+    YEARS,
     Event,
     RunConfig,
     Scenario,
     Venue,
     month_index,
+    month_label,
     parse_month,
 )
-from sim.errors import ConfigError, OneLineParser, fail, int_at_least
+from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 
 DEFAULT_EVENTS = ROOT / "data" / "governance_events_2023_2024.yaml"
 HISTORY_YAML = SCENARIO_DIR / "history.yaml"
@@ -69,15 +79,32 @@ LAB_PLEDGE = "lab_pledge"
 TEMPLATE_PREFIX = "history_"
 # The optional outcome field `asks` (this project's extension of the schema): what a text requires
 # of its signatories, an input known before the meeting. Each level's verification strength is a
-# declared, calibrated value (the venue history_asks_<level> of the scenario) within its range;
-# the ranges are ordered so that a text asking more is never read as less verifiable. A scenario
-# without the venue (baseline) gets the lower end of the range.
+# declared value (the venue history_asks_<level> of the scenario) within its range, calibrated
+# where a country text of the file uses it; the ranges are ordered so that a text asking more is
+# never read as less verifiable. A scenario without the venue (baseline) gets the level's prior:
+# `none` is 0 by definition (nothing verifiable is asked) and never fitted; the others the
+# midpoint of their range (nothing in the sources puts them nearer either end).
 ASKS_LEVELS = ("none", "reporting", "testing")
 ASKS_BOUNDS: dict[str, tuple[float, float]] = {"none": (0.0, 0.1), "reporting": (0.1, 0.5),
                                                "testing": (0.5, 1.0)}
+ASKS_FIXED = {"none": 0.0}
+ASKS_PRIOR = {level: ASKS_FIXED.get(level, 0.5 * (lo + hi))
+              for level, (lo, hi) in ASKS_BOUNDS.items()}
 ASKS_PREFIX = "asks_"  # template keys asks_<level>: (ambition 0, verification)
+# A file without `asks` (the shared schema): the level is read from the instrument's title, the
+# text on the table, known before the meeting like `asks` itself. Words that name a verification
+# step, the most demanding first; a title naming none asks nothing verifiable (in the annotated
+# 2023-24 file every text whose title names neither was read as `none` from its full text), except
+# a treaty: a binding text whose parties report on its implementation as a rule.
+ASKS_WORDS: tuple[tuple[str, re.Pattern], ...] = (
+    ("testing", re.compile(r"\b(test(s|ing|ed)?|evaluat\w*|red[- ]?team\w*|audit\w*|"
+                           r"inspect\w*)\b", re.I)),
+    ("reporting", re.compile(r"\b(report\w*|publish\w*|disclos\w*|transparen\w*|"
+                             r"notif\w*)\b", re.I)),
+)
+ASKS_DEFAULT = {"treaty": "reporting"}  # venue type -> level of a title naming no step; else none
 
-# schema venue_type -> (model venue type, decision rule); MODEL.md's venue table. A treaty is an
+# schema venue_type -> (model venue type, decision rule); docs/ODD.md 6.8. A treaty is an
 # intergovernmental text each state signs or not, negotiated in a multilateral body.
 VENUE_RULES: dict[str, tuple[str, str]] = {
     "un": ("un", "consensus"),
@@ -117,7 +144,8 @@ class RealOutcome:
     endorsed: tuple[str, ...] | str  # a list or ALL_UN
     not_endorsed: tuple[str, ...]
     labs_present: tuple[str, ...]
-    asks: str | None = None  # optional: none | reporting | testing (None: the venue type's)
+    asks: str | None = None  # optional: none | reporting | testing (None: read from the title)
+    instrument: str = ""  # the text's title ("" when there is none)
 
 
 @dataclass(frozen=True)
@@ -149,8 +177,20 @@ def _require(where: str, entry: object, fields: Sequence[str]) -> dict:
     return entry
 
 
+def this_month() -> tuple[int, int]:
+    """The current (year, month): real outcomes and shocks cannot be dated later."""
+    today = dt.date.today()
+    return today.year, today.month
+
+
 def _ym(where: str, value: object) -> tuple[int, int]:
-    return parse_month(where, value.isoformat() if isinstance(value, dt.date) else value)
+    """A real event's month: a valid date no later than the current month."""
+    ym = parse_month(where, value.isoformat() if isinstance(value, dt.date) else value)
+    if ym > this_month():
+        raise ConfigError(where, str(value), f"must be a month in [{YEARS[0]}-01, "
+                          f"{month_label(this_month(), 0)}]: a real event is not dated after the "
+                          "current month")
+    return ym
 
 
 def _names(where: str, value: object, *, free_text: bool = False) -> tuple[str, ...] | str:
@@ -193,7 +233,8 @@ def _outcome(where: str, e: dict) -> RealOutcome:
         host=host or "", has_instrument=e["instrument"] is not None,
         present=_names(f"{where}.present", e["present"], free_text=True),
         endorsed=_names(f"{where}.endorsed", e["endorsed"]),
-        not_endorsed=not_endorsed, labs_present=labs_present, asks=asks)
+        not_endorsed=not_endorsed, labs_present=labs_present, asks=asks,
+        instrument="" if e["instrument"] is None else str(e["instrument"]))
 
 
 def _targets(where: str, value: object) -> tuple[str, ...]:
@@ -245,17 +286,31 @@ def read_events(path: Path | str) -> EventsFile:
     """Read and check an events file (schema in its header). Raises ConfigError naming the entry
     and field that is wrong: a missing required field, an unknown venue type, direction or
     variable, a malformed date or name list, a duplicate id."""
+    from sim.scenarios import MAX_FILE_BYTES, MAX_VALUES, expanded_size
+
     path = Path(path)
     if not path.is_file():
         raise ConfigError("--events", str(path), "file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError("--events", str(path), f"is larger than {MAX_FILE_BYTES:,} bytes")
+        data = yaml.safe_load(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError("--events", str(path), f"cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("--events", str(path), f"is not UTF-8 text (offset {exc.start})") \
+            from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ConfigError("--events", str(path), f"malformed YAML{where}") from exc
+    except RecursionError:
+        raise ConfigError("--events", str(path), "nested too deeply") from None
     if not isinstance(data, dict):
         raise ConfigError("--events", str(path), "must hold a mapping with 'outcomes'")
+    if expanded_size(data) > MAX_VALUES:
+        raise ConfigError("--events", str(path), f"expands to more than {MAX_VALUES:,} values "
+                          "(YAML aliases count once per use)")
     outcomes = []
     for i, e in enumerate(_entries(data, "outcomes", required=True)):
         label = e.get("id", i) if isinstance(e, dict) else i
@@ -333,6 +388,7 @@ class SessionPlan:
     labs: tuple[str, ...]
     has_instrument: bool
     asks: str | None = None  # what the text asks of signatories; None: the template's verification
+    asks_inferred: bool = False  # the level was read from the title (the file has no `asks`)
 
 
 def scored_kind(o: RealOutcome, roster: Roster) -> str:
@@ -366,13 +422,29 @@ def plan_session(o: RealOutcome, roster: Roster, start: tuple[int, int]) -> Sess
     else:
         invite = tuple(n for n in names if n in roster.countries)
     month = month_index(start, o.ym)
-    if month < 0:
+    last = min(MAX_STEPS - 1, month_index(start, this_month()))
+    if not 0 <= month <= last:
         raise ConfigError(f"outcomes ({o.id}).date", f"{o.ym[0]}-{o.ym[1]:02d}",
-                          f"precedes the scenario start {start[0]}-{start[1]:02d}")
+                          f"must be a month in [{month_label(start, 0)}, "
+                          f"{month_label(start, last)}]: from the scenario's start to the "
+                          f"current month (at most {MAX_STEPS} months)")
+    asks, inferred = o.asks, False
+    if asks is None and o.has_instrument:
+        asks, inferred = infer_asks(o.instrument, o.venue_type), True
     return SessionPlan(id=o.id, month=month, venue_type=o.venue_type,
                        template=LAB_PLEDGE if kind == "labs" else o.venue_type, host=host,
                        invite=invite, labs=tuple(n for n in names if n in roster.labs),
-                       has_instrument=o.has_instrument, asks=o.asks)
+                       has_instrument=o.has_instrument, asks=asks, asks_inferred=inferred)
+
+
+def infer_asks(instrument: str, venue_type: str) -> str:
+    """The ``asks`` level of a text read from its title (:data:`ASKS_WORDS`): ``testing`` when
+    it names testing or evaluation, else ``reporting`` when it names reporting, publication or
+    disclosure, else the venue type's default (:data:`ASKS_DEFAULT`, ``none``)."""
+    for level, words in ASKS_WORDS:
+        if words.search(instrument):
+            return level
+    return ASKS_DEFAULT.get(venue_type, "none")
 
 
 def truth(o: RealOutcome, roster: Roster) -> frozenset[str]:
@@ -396,14 +468,14 @@ def templates(sc: Scenario) -> dict[str, tuple[float, float]]:
     """(ambition, verification) per key of :data:`VENUE_RULES`: the scenario's venue
     ``history_<key>`` when it has one, else the median over its other venues with the same
     decision rule and a text on the table (ambition > 0). Then, per level of ``asks``, the key
-    ``asks_<level>``: (0, the verification of the venue ``history_asks_<level>``, else the lower
-    end of :data:`ASKS_BOUNDS`)."""
+    ``asks_<level>``: (0, the verification of the venue ``history_asks_<level>``, else the
+    level's prior, :data:`ASKS_PRIOR`)."""
     named = {v.name: v for v in sc.venues}
     out = {}
     for level in ASKS_LEVELS:
         v = named.get(TEMPLATE_PREFIX + ASKS_PREFIX + level)
         out[ASKS_PREFIX + level] = (0.0, v.verification if v is not None
-                                    else ASKS_BOUNDS[level][0])
+                                    else ASKS_PRIOR[level])
     for key, (_, decision) in VENUE_RULES.items():
         v = named.get(TEMPLATE_PREFIX + key)
         if v is not None:
@@ -457,10 +529,24 @@ def merge_events(background: Sequence[Event], given: Sequence[Event]) -> tuple[E
     return tuple(sorted([*kept, *given], key=lambda e: e.month))
 
 
+def series_of(plan: SessionPlan) -> str:
+    """The regime series an outcome's session renews: a bilateral channel (the same two parties,
+    e.g. Woodside 2023 and the Geneva dialogue it opened) is one series; any other outcome is its
+    own. The schema names no series, and a renewal replaces the regime's members and depth: a
+    second General Assembly resolution stands beside the first, and one venue type holds unrelated
+    summits (the summit series and, say, the G7's), so nothing in the schema says that a
+    multilateral text renews an earlier one."""
+    if plan.venue_type == "bilateral" and not isinstance(plan.invite, str) \
+            and len(plan.invite) == 2:
+        return "bilateral: " + " / ".join(sorted(plan.invite))
+    return plan.id
+
+
 def history_venues(plans: Sequence[SessionPlan], tmpl: dict[str, tuple[float, float]]
                    ) -> tuple[Venue, ...]:
-    """One single-session venue per outcome, named by the outcome's id, in date order. A text
-    with ``asks`` gets that level's verification instead of its template's."""
+    """One single-session venue per outcome, named by the outcome's id, in date order, in its
+    regime series (:func:`series_of`). A text with an ``asks`` level (given or read from its
+    title) gets that level's verification instead of its template's."""
     out = []
     for p in plans:
         vtype, decision = VENUE_RULES[p.template]
@@ -470,7 +556,7 @@ def history_venues(plans: Sequence[SessionPlan], tmpl: dict[str, tuple[float, fl
         out.append(Venue(name=p.id, type=VENUE_RULES[p.venue_type][0], host=p.host,
                          decision=decision, invite=p.invite, also_invite=(), exclude=(),
                          ambition=ambition, verification=verification, labs=p.labs,
-                         months=(p.month,), every=0, label=p.id))
+                         months=(p.month,), every=0, label=p.id, series=series_of(p)))
     return tuple(out)
 
 
@@ -481,13 +567,19 @@ def run_length(start: tuple[int, int], plans: Sequence[SessionPlan]) -> int:
 
 def history_run(run: RunConfig, events: EventsFile) -> tuple[RunConfig, list[SessionPlan]]:
     """The run settings of the back-test: ``run``'s roster, parameters and own shocks, its venues
-    replaced by one session per outcome and the file's shocks added."""
+    replaced by one session per outcome and the file's shocks added.
+
+    The file is the calendar: the run holds its sessions and no others, so endogenous convening
+    (the scenario's ``counter_forum``) is off. A forum that really met is an outcome of the file
+    (or, like China's initiative of October 2023, a context entry); one the model invented on top
+    would be a second, unscored copy of it, and its exclusions and co-signatures would move the
+    trust that later outcomes are scored on."""
     sc = run.scenario
     roster = Roster.of(sc)
     plans = [plan_session(o, roster, sc.start) for o in events.outcomes]
     given = file_events(events.shocks, roster, sc.start, shock_magnitudes(sc.events))
     sc = dataclasses.replace(sc, venues=history_venues(plans, templates(sc)),
-                             events=merge_events(sc.events, given))
+                             events=merge_events(sc.events, given), counter_forum=None)
     return dataclasses.replace(run, scenario=sc, steps=run_length(sc.start, plans)), plans
 
 
@@ -525,6 +617,10 @@ def simulate(run: RunConfig, seed: int) -> dict[str, frozenset[str]]:
     from sim.api import with_seed
     from sim.model import GovernanceModel
 
+    # Nothing after the last session changes a score: stop there (the months before it draw the
+    # same random numbers whatever the run's length, so the signatories are the same).
+    last = max((m for v in run.scenario.venues for m in v.months), default=run.steps - 1)
+    run = dataclasses.replace(run, steps=min(run.steps, last + 1))
     model = GovernanceModel(with_seed(run, seed)).run()
     return {s.venue: frozenset(map(str, s.labs_signed if s.decision == "pledge"
                                    and not s.signatories else s.signatories))
@@ -599,7 +695,8 @@ def summarise(scores: Sequence[Score], events: EventsFile, plans: Sequence[Sessi
         per.append({
             "id": o.id, "date": f"{o.ym[0]}-{o.ym[1]:02d}", "venue_type": o.venue_type,
             "scored": "labs" if p.template == LAB_PLEDGE else "countries",
-            "instrument": o.has_instrument, "f1": float(f.mean()), "f1_sd": float(f.std()),
+            "instrument": o.has_instrument, "asks": p.asks, "asks_inferred": p.asks_inferred,
+            "f1": float(f.mean()), "f1_sd": float(f.std()),
             "f1_min": float(f.min()), "f1_max": float(f.max()), "f1_seeds": f.tolist(),
             "key_actors_correct": {a: v > 0.5 for a, v in share.items()},
             "key_actor_share": share,
@@ -705,17 +802,41 @@ def figure(report: dict, path: Path, title: str = "") -> None:
 # calibration
 
 KEY_PENALTY = 1.0  # mean F1 minus this times the key-actor error rate
-AMBITION_BOUNDS = (0.02, 0.6)  # plausible depth of a text tabled in 2023-24 (MODEL.md: shallow)
+# Regularisation toward the prior: the objective loses PRIOR_WEIGHT x the sum over free values of
+# ((value - prior) / range width)^2, so a value leaves its prior only as far as the fit pays for:
+# crossing half its range must buy 0.0125 of mean F1, the whole range 0.05 (about one outcome's
+# F1 falling from 1 to 0.5). Values the file does not identify stay at their priors instead of
+# wandering to wherever the seeds' noise puts them, and an edge is reached only when it pays.
+PRIOR_WEIGHT = 0.05
+AMBITION_BOUNDS = (0.02, 0.6)  # plausible depth of a text tabled in 2023-24 (shallow)
 VERIFICATION_BOUNDS = (0.0, 0.5)  # no intrusive verification was agreed in 2023-24
-# Uncertain parameters that act on who attends and signs within the 30-month window; the rest
-# (controls, capability, lab imitation) move too slowly to change an endorsement there. Of the
-# constants only attend_cost, whose own provenance says it was set to make UK summits draw China.
-FREE_PARAMS = ("attend_sensitivity", "attend_cost", "sign_noise", "cosign_trust_gain",
-               "exclusion_penalty", "dialogue_trust_gain", "track2_spillover",
-               "rivalry_trust_cut", "lab_regulation_pull")
-FREE_TEMPLATES = (("summit", "ambition"), ("summit", "verification"), ("un", "ambition"),
-                  ("bilateral", "ambition"), ("treaty", "ambition"), ("treaty", "verification"),
-                  (LAB_PLEDGE, "ambition"))
+# Parameters that decide who attends and signs at the session itself. The trust dynamics
+# (cosign_trust_gain, exclusion_penalty, dialogue_trust_gain, track2_spillover, rivalry_trust_cut,
+# lab_regulation_pull) were screened out on version 2: each, at either end of its range, moves the
+# 2023-24 file's mean F1 by less than 0.01 (the trust they move in a year shifts no signing
+# margin), so the file cannot identify them and they keep the baseline's values; controls,
+# capability and lab imitation move more slowly still. Of the constants only attend_cost, whose
+# own provenance says it was set to reproduce attendance.
+FREE_PARAMS = ("attend_sensitivity", "attend_cost", "sign_noise")
+# Why a calibrated value may end near an end of its range (within EDGE_SHARE of the range's width):
+# the reason is written into its provenance. A value near an end with no reason here is a finding
+# to look into (tests/test_backtest.py fails on one within 2% of an end).
+EDGE_SHARE = 0.1
+EDGE_REASONS = {
+    "sign_noise": "every endorsement on the roster follows from its signing margin (none is "
+                  "idiosyncratic), so the file bounds signing noise from above only and the fit "
+                  "goes toward the low end of the assumed range against the pull to the prior",
+    "attend_cost": "the file lists as present only those at the table, so it holds no invitee "
+                   "who stayed away and can only make attendance likelier; the pull to the prior "
+                   "is what stops it at the low end",
+    "attend_sensitivity": "as attend_cost: the file holds no invitee who stayed away, so it "
+                          "favours a steep attendance logit",
+}
+# Template values that act on signing. Not the UN ambition: a consensus text is signed by every
+# attendee whatever its depth. Not a template's verification while every text has an `asks` level
+# (given or read from its title).
+FREE_TEMPLATES = (("summit", "ambition"), ("summit", "verification"), ("bilateral", "ambition"),
+                  ("treaty", "ambition"), ("treaty", "verification"), (LAB_PLEDGE, "ambition"))
 
 
 @dataclass(frozen=True)
@@ -746,9 +867,11 @@ def free_parameters(run: RunConfig, plans: Sequence[SessionPlan]) -> list[FreePa
         if tmpl in (used if fld == "ambition" else unasked):
             lo, hi = AMBITION_BOUNDS if fld == "ambition" else VERIFICATION_BOUNDS
             out.append(FreeParameter(f"{TEMPLATE_PREFIX}{tmpl}.{fld}", lo, hi, tmpl, fld))
-    asked = {p.asks for p in plans if p.has_instrument and p.asks is not None}
+    # a level used only by lab pledges is not fitted: a lab's signing does not read verification
+    asked = {p.asks for p in plans if p.has_instrument and p.asks is not None
+             and p.template != LAB_PLEDGE}
     for level in ASKS_LEVELS:
-        if level in asked:
+        if level in asked and level not in ASKS_FIXED:
             key = ASKS_PREFIX + level
             out.append(FreeParameter(f"{TEMPLATE_PREFIX}{key}.verification",
                                      *ASKS_BOUNDS[level], key, "verification"))
@@ -791,20 +914,34 @@ def _template_venues(tmpl: dict[str, tuple[float, float]]) -> tuple[Venue, ...]:
                  for k, (a, v) in tmpl.items())
 
 
-class Loss:
-    """Picklable calibration loss: -(mean F1 - penalty * key-actor error) over fixed seeds."""
+def prior_penalty(free: Sequence[FreeParameter], x: Sequence[float], prior: Sequence[float],
+                  weight: float = PRIOR_WEIGHT) -> float:
+    """weight x sum of ((value - prior) / range width)^2 over the free values."""
+    width = np.array([f.hi - f.lo for f in free], float)
+    return float(weight * np.sum(((np.asarray(x, float) - np.asarray(prior, float)) / width) ** 2))
 
-    def __init__(self, base, free, events, base_templates, seeds, penalty=KEY_PENALTY):
+
+class Loss:
+    """Picklable calibration loss: -(mean F1 - penalty * key-actor error - the pull toward the
+    prior, :func:`prior_penalty`) over fixed seeds. ``held_out``: outcome ids left out of the
+    score (their sessions are still held: the calendar is an input)."""
+
+    def __init__(self, base, free, events, base_templates, seeds, penalty=KEY_PENALTY,
+                 prior=None, held_out=frozenset()):
         self.base, self.free, self.events = base, free, events
         self.base_templates, self.seeds, self.penalty = base_templates, seeds, penalty
+        self.prior = prior
+        self.held_out = frozenset(held_out)
         self.goals: list[Target] | None = None
 
     def __call__(self, x) -> float:
         run, plans = apply_values(self.base, self.free, x, self.events, self.base_templates)
         if self.goals is None:
-            self.goals = targets(self.events, plans, Roster.of(run.scenario))
+            self.goals = [g for g in targets(self.events, plans, Roster.of(run.scenario))
+                          if g.id not in self.held_out]
         scores = score_seeds(run, self.events, plans, self.seeds, self.goals)
-        return -objective(scores, self.penalty)[2]
+        pull = 0.0 if self.prior is None else prior_penalty(self.free, x, self.prior)
+        return -(objective(scores, self.penalty)[2] - pull)
 
 
 @dataclass(frozen=True)
@@ -816,26 +953,34 @@ class Calibration:
     fit: tuple[float, float, float]
     seeds: int
     settings: str
+    pull: float = 0.0  # prior_penalty at the calibrated values
 
 
 def calibrate(base: RunConfig, events: EventsFile, seeds: Sequence[int], *, maxiter: int = 30,
               popsize: int = 5, workers: int = 1, de_seed: int = 0,
-              verbose: bool = False) -> Calibration:
+              verbose: bool = False, held_out: frozenset[str] = frozenset()) -> Calibration:
     """Differential evolution (scipy, fixed seed, common random numbers: the same model seeds
-    for every candidate) over the free parameters, starting from the scenario's values; values
-    are rounded to 3 decimals and the fit re-evaluated at the rounded point."""
+    for every candidate) over the free parameters, starting from the scenario's values and
+    regularised toward them (:func:`prior_penalty`); values are rounded to 3 decimals and the
+    fit re-evaluated at the rounded point. ``held_out``: outcomes left out of the fit (and of the
+    reported fit), for a leave-one-out check."""
     from scipy.optimize import differential_evolution
 
     _, plans = history_run(base, events)
     base_templates = templates(base.scenario)
     free = free_parameters(base, plans)
+    runs = (maxiter + 1) * popsize * len(free) * len(seeds)
+    if runs > MAX_RUNS:
+        raise ConfigError("--maxiter", maxiter, f"{maxiter + 1} generations x {popsize * len(free)}"
+                          f" candidates x {len(seeds)} seeds is {runs:,} runs; at most "
+                          f"{MAX_RUNS:,}")
     x0 = current_values(base, free, base_templates)
-    loss = Loss(base, free, events, base_templates, list(seeds))
+    loss = Loss(base, free, events, base_templates, list(seeds), prior=x0, held_out=held_out)
 
     def progress(intermediate_result) -> None:
         if verbose:
             best = -intermediate_result.fun
-            print(f"  generation: best mean F1 - penalty x key error = {best:.4f}",
+            print(f"  generation: best mean F1 - key error - pull to the prior = {best:.4f}",
                   file=sys.stderr, flush=True)
 
     res = differential_evolution(
@@ -848,11 +993,39 @@ def calibrate(base: RunConfig, events: EventsFile, seeds: Sequence[int], *, maxi
     fits = []
     for v in (x0, x):
         run, pl = apply_values(base, free, v, events, base_templates)
-        fits.append(objective(score_seeds(run, events, pl, seeds), KEY_PENALTY))
+        goals = [g for g in targets(events, pl, Roster.of(run.scenario)) if g.id not in held_out]
+        fits.append(objective(score_seeds(run, events, pl, seeds, goals), KEY_PENALTY))
     settings = (f"differential_evolution(seed={de_seed}, popsize={popsize}, maxiter={maxiter}, "
                 f"{res.nfev} evaluations), model seeds 0-{len(seeds) - 1}, "
-                f"key-actor penalty {KEY_PENALTY}")
-    return Calibration(free, x0, x, fits[0], fits[1], len(seeds), settings)
+                f"key-actor penalty {KEY_PENALTY}, pull to the prior {PRIOR_WEIGHT}")
+    return Calibration(free, x0, x, fits[0], fits[1], len(seeds), settings,
+                       prior_penalty(free, x, x0))
+
+
+def leave_one_out(base: RunConfig, events: EventsFile, fit_seeds: Sequence[int],
+                  score_seeds_: Sequence[int], *, maxiter: int = 8, popsize: int = 3,
+                  workers: int = 1, only: Sequence[str] = ()) -> list[dict]:
+    """Leave one outcome out: for each outcome with a text (``only``: these ids), calibrate on
+    the others (its session is still held: the calendar is an input, its endorsers are not) and
+    score it on ``score_seeds_`` with the values fitted without it. An outcome without a text
+    scores 1 by construction and is skipped. Returns one row per held-out outcome."""
+    base_templates = templates(base.scenario)
+    roster = Roster.of(base.scenario)
+    rows = []
+    for o in events.outcomes:
+        if not o.has_instrument or (only and o.id not in only):
+            continue
+        cal = calibrate(base, events, fit_seeds, maxiter=maxiter, popsize=popsize,
+                        workers=workers, held_out=frozenset({o.id}))
+        run, pl = apply_values(base, cal.free, cal.values, events, base_templates)
+        goal = [g for g in targets(events, pl, roster) if g.id == o.id]
+        scores = score_seeds(run, events, pl, score_seeds_, goal)
+        keys = {a: float(np.mean([s.keys[a] for s in scores])) for a in scores[0].keys}
+        rows.append({"id": o.id, "f1": float(np.mean([s.f1 for s in scores])),
+                     "key_actor_share": keys, "fit_f1_others": cal.fit[0],
+                     "values": {f.name: float(v) for f, v in zip(cal.free, cal.values,
+                                                                strict=True)}})
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -878,16 +1051,20 @@ def render_block(base: RunConfig, base_templates: dict[str, tuple[float, float]]
     tags = dict.fromkeys(tmpl, prior_tag)
     for level in ASKS_LEVELS:
         lo, hi = ASKS_BOUNDS[level]
-        tags[ASKS_PREFIX + level] = (f"prior: lower end of the range [{lo:g}, {hi:g}]; "
-                                     f"verification of a text that asks {level} of signatories")
+        tags[ASKS_PREFIX + level] = (
+            f"definition: a text that asks {level} of signatories offers nothing to verify "
+            f"(verification {ASKS_FIXED[level]:g}, not fitted; range [{lo:g}, {hi:g}])"
+            if level in ASKS_FIXED else
+            f"prior: midpoint of the range [{lo:g}, {hi:g}], not fitted (no country text of the "
+            f"file asks {level}); verification of a text that asks {level} of signatories")
     if cal is not None:
         m, err, obj = cal.fit
         pm, perr, _ = cal.prior_fit
         tag = (f"calibrated: aigov-backtest --calibrate, mean F1 {m:.2f} over {cal.seeds} "
                f"seeds, {day}")
         lines += [f"# fit: mean F1 {m:.3f}, key-actor error rate {err:.3f}, objective {obj:.3f}"
-                  f" (prior: mean F1 {pm:.3f}, key-actor error {perr:.3f})",
-                  f"# by {cal.settings}"]
+                  f" less {cal.pull:.3f} of pull to the prior (prior: mean F1 {pm:.3f}, key-actor"
+                  f" error {perr:.3f})", f"# by {cal.settings}"]
         for f, v in zip(cal.free, cal.values, strict=True):
             if f.template is None:
                 calibrated[f.name] = float(v)
@@ -898,7 +1075,7 @@ def render_block(base: RunConfig, base_templates: dict[str, tuple[float, float]]
                 if f.template.startswith(ASKS_PREFIX):
                     level = f.template.removeprefix(ASKS_PREFIX)
                     tags[f.template] = (f"{tag}, range [{f.lo:g}, {f.hi:g}] (prior {v0:g}: "
-                                        f"lower end of the range; verification of a text that "
+                                        f"midpoint of the range; verification of a text that "
                                         f"asks {level} of signatories)")
                     continue
                 tags[f.template] = (f"{tag} (prior ambition {a0:g}, verification {v0:g}: "
@@ -910,13 +1087,16 @@ def render_block(base: RunConfig, base_templates: dict[str, tuple[float, float]]
         for name in mine:
             prov = sc.provenance[name]
             prior_src = f"prior {sc.params[name]:g}: {prov['source']}"
+            lo, hi = prov["range"]
+            near = min(calibrated[name] - lo, hi - calibrated[name]) < EDGE_SHARE * (hi - lo)
+            edge = f"; edge: {EDGE_REASONS[name]}" if near and name in EDGE_REASONS else ""
             lines.append(f"  {name}: " + _flow({"value": calibrated[name], "range": prov["range"],
-                                                "source": f"{tag} ({prior_src})"}))
+                                                "source": f"{tag} ({prior_src}){edge}"}))
     lines.append("venues:")
     lines.append("  # per-venue-type templates, never convened: each outcome's session copies the")
     lines.append("  # ambition and verification of its type (host and invitees are placeholders);")
-    lines.append("  # history_asks_<level>: the verification of a text whose optional `asks` field")
-    lines.append("  # is <level> (replaces the type's verification; its ambition is unused)")
+    lines.append("  # history_asks_<level>: verification of a text whose `asks` level (given or")
+    lines.append("  # read from its title) is <level>; replaces the type's, ambition unused")
     host = sc.countries[0].name
     pair = [sc.countries[0].name, sc.countries[1].name]
     for key, (a, v) in tmpl.items():
@@ -954,14 +1134,14 @@ def write_block(path: Path, block: str) -> None:
 # command line
 
 
-_positive = int_at_least(1)
+MAX_SEEDS = 10_000
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = OneLineParser(prog="aigov-backtest", description=__doc__.split("\n\n")[0])
     p.add_argument("--events", type=Path, default=DEFAULT_EVENTS,
                    help="events file (schema in its header); default: %(default)s")
-    p.add_argument("--seeds", type=_positive, default=None,
+    p.add_argument("--seeds", type=int_at_least(1, MAX_SEEDS), default=None,
                    help="number of seeds, 0..N-1 (default 50; with --calibrate: 10 to fit, "
                         "then the back-test of the result on the same seeds)")
     p.add_argument("--scenario", default="history",
@@ -976,10 +1156,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="scenario the calibration starts from (default %(default)s)")
     p.add_argument("--history", type=Path, default=HISTORY_YAML,
                    help="scenario file the calibration writes (default %(default)s)")
-    p.add_argument("--maxiter", type=_positive, default=30, help="calibration generations")
-    p.add_argument("--popsize", type=_positive, default=5, help="population multiplier")
-    p.add_argument("--workers", type=_positive, default=2,
+    p.add_argument("--maxiter", type=int_at_least(1, 10_000), default=None,
+                   help="calibration generations (default 30; 8 with --leave-one-out)")
+    p.add_argument("--popsize", type=int_at_least(1, 1000), default=None,
+                   help="population multiplier (default 5; 3 with --leave-one-out)")
+    p.add_argument("--workers", type=int_at_least(1, MAX_JOBS), default=2,
                    help="processes for calibration (default %(default)s)")
+    p.add_argument("--leave-one-out", action="store_true",
+                   help="calibrate without each outcome in turn (--maxiter/--popsize, default 8 "
+                        "and 3 here; --seeds to fit, default 5) and score it on seeds 0-49; "
+                        "prints one JSON line per outcome")
     return p.parse_args(argv)
 
 
@@ -994,15 +1180,27 @@ def _print_calibration(cal: Calibration) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     try:
+        check_output("--out", args.out)
+        if args.calibrate:
+            check_output("--history", args.history, kind="file")
         events = read_events(args.events)
+        if args.leave_one_out:
+            from sim.api import load_config
+
+            for row in leave_one_out(load_config(args.prior), events, range(args.seeds or 5),
+                                     range(50), workers=args.workers,
+                                     maxiter=args.maxiter or 8, popsize=args.popsize or 3):
+                print(json.dumps(row), flush=True)
+            return
         seeds = range(args.seeds or (10 if args.calibrate else 50))
         if args.calibrate:
             from sim.api import load_config
 
             base = load_config(args.prior)
             base_templates = templates(base.scenario)
-            cal = calibrate(base, events, seeds, maxiter=args.maxiter,
-                            popsize=args.popsize, workers=args.workers, verbose=not args.json)
+            cal = calibrate(base, events, seeds, maxiter=args.maxiter or 30,
+                            popsize=args.popsize or 5, workers=args.workers,
+                            verbose=not args.json)
             write_block(args.history, render_block(base, base_templates, cal,
                                                    dt.date.today().isoformat()))
             if not args.json:

@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.config import CONF_DIR, build_run_config
-from sim.errors import ConfigError, OneLineParser, fail, int_at_least
+from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 from sim.metrics import OBSERVABLES
 from sim.sweep import error_line, replicate_count, replicate_rows
 
@@ -486,13 +486,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="worker processes (default: CPUs, at most 8)")
     parser.add_argument("--chunk", type=int_at_least(1), default=None, help="points per task")
     parser.add_argument("-o", "--out", type=Path, default=None,
-                        help="parquet file (default outputs/batch/DATE/TIME/batch.parquet)")
+                        help="parquet file (default outputs/batch/DATE/TIME_pidPID/batch.parquet)")
     parser.add_argument("--csv", action="store_true", help="also write a CSV next to it")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    out = args.out or Path("outputs/batch") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S") \
-        / "batch.parquet"
+    out = args.out or Path("outputs/batch") / datetime.now().strftime(  # unique, as sweeps
+        f"%Y-%m-%d/%H-%M-%S-%f_pid{os.getpid()}") / "batch.parquet"
     try:
+        check_output("--out", out, kind="file")
         plan = make_plan(args.overrides)
     except ConfigError as exc:
         fail(exc)

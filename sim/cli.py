@@ -6,25 +6,39 @@
 
 Bad input (an unknown scenario, a value out of range, a typo) gets one line on stderr naming
 the key, the value and what is allowed, exit code 2, and no run directory.
+
+A single run claims its directory before Hydra writes into it (:class:`ClaimRunDir`, registered
+in conf/config.yaml): a directory that holds another run's files is refused (exit 2, nothing
+written). A run that fails or is interrupted (Ctrl-C, SIGTERM) removes what it created, files
+and directories, and nothing else (:class:`sim.io.RunDir`).
 """
 
 from __future__ import annotations
 
-import shutil
+import os
+import signal
 import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from sim.api import load_config
+from sim.api import check_overrides, load_config
 from sim.config import CONF_DIR, build_run_config
-from sim.errors import ConfigError, fail
-from sim.io import write_run
+from sim.errors import ConfigError, check_output, fail
+from sim.io import RunDir, write_run
 from sim.model import GovernanceModel
 from sim.scenarios import scenario_of
+from sim.sweep import replicate_count, sweep_job
+
+# `${aigov.pid:}` in conf/config.yaml makes a sweep directory unique to the process that started
+# it. Cached, so worker processes (which get the parent's resolver cache) resolve the same value.
+OmegaConf.register_new_resolver("aigov.pid", os.getpid, use_cache=True, replace=True)
+
+_RUN: RunDir | None = None  # the directory this process's single run claimed
 
 
 def run_job(cfg: DictConfig, out_dir: Path) -> dict:
@@ -35,25 +49,42 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     return {"model": model, "paths": paths}
 
 
+class ClaimRunDir(Callback):
+    """Hydra callback: before Hydra creates a single run's directory, check ``replicates`` and
+    claim the directory (noting what existed, so a failed run removes only what it made)."""
+
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        global _RUN
+        hydra_cfg = config.hydra
+        also = [f"{hydra_cfg.job.name}.log"]
+        if hydra_cfg.output_subdir is not None:
+            also += [f"{hydra_cfg.output_subdir}/{name}"
+                     for name in ("config.yaml", "hydra.yaml", "overrides.yaml")]
+        try:
+            replicate_count(config.get("replicates", 1))
+            HydraConfig.instance().set_config(config)  # for ${hydra:...} in the directory
+            _RUN = RunDir(Path(str(hydra_cfg.run.dir)), also).claim()
+        except ConfigError as exc:
+            fail(exc)
+
+
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def _app(cfg: DictConfig) -> None:
+    global _RUN
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     if hc.mode == RunMode.MULTIRUN:
         # A failing job is recorded and the sweep goes on (Hydra would stop at the first raise);
         # a job already complete in this sweep directory is skipped (resume); replicates=N.
-        from sim.sweep import sweep_job
-
         sweep_job(cfg, out, job_num=hc.job.num, sweep_dir=Path(hc.sweep.dir))
         return
     try:
+        if _RUN is None:  # callbacks switched off: claim what Hydra has already made
+            _RUN = RunDir(out).claim()
         result = run_job(cfg, out)
     except ConfigError as exc:
-        shutil.rmtree(out, ignore_errors=True)
         fail(exc)
-    except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
-        raise
+    _RUN.complete = True
     model = result["model"]
     obs = model.obs
     print(f"scenario {model.scenario_name}, seed {model.run_config.seed}, "
@@ -70,19 +101,80 @@ def _app(cfg: DictConfig) -> None:
 
 
 def _preflight(argv: list[str]) -> None:
-    """Validate a single run's overrides before Hydra creates any directory."""
-    if any(a.startswith("-") for a in argv):
-        return  # multirun, --help, --cfg, completion...: Hydra handles these itself
-    overrides = [a for a in argv if not a.lstrip("+~").startswith("hydra")]
+    """Check a command line before Hydra creates any directory: only flags Hydra knows (else
+    one line and a pointer to --help), overrides that parse and set each key once, run and
+    sweep directories that can be created, and, for a single run, every value."""
+    args = _hydra_args(argv)
+    if args.help or args.hydra_help or args.cfg or args.info or args.shell_completion \
+            or args.experimental_rerun:
+        return  # Hydra answers these itself
     try:
-        load_config(scenario_of(overrides), overrides)
+        check_overrides(args.overrides)
+        for text in args.overrides:
+            key, _, value = text.partition("=")
+            if key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir") and "${" not in value:
+                check_output(key.lstrip("+"), value)
+        if args.config_path or args.config_name or args.config_dir:
+            return  # another config tree: its own rules
+        overrides = [a for a in args.overrides if not a.lstrip("+~").startswith("hydra")]
+        if args.multirun:
+            _check_sweep(overrides)
+        else:
+            load_config(scenario_of(overrides), overrides)
     except ConfigError as exc:
         fail(exc)
 
 
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds like Ctrl-C, so a run removes what it wrote
+
+
+def _check_sweep(overrides: list[str]) -> None:
+    """A sweep's structure, before Hydra starts it: every scenario it names must be readable
+    and its first point must compose (an unknown key or a list where a mapping belongs would
+    stop the sweep at its first job). Values are not validated here: a bad point becomes a
+    failed job in the sweep table."""
+    from sim.api import compose_config, override_parser
+    from sim.scenarios import check_name, merge_order
+
+    first = []
+    for text in overrides:
+        parsed = override_parser().parse_override(text)
+        if not parsed.is_sweep_override():
+            values = [text.split("=", 1)[-1]]
+        elif parsed.is_discrete_sweep():
+            values = list(parsed.sweep_string_iterator())
+        else:
+            return  # an interval for another sweeper: nothing to compose here
+        if parsed.get_key_element() == "scenario":
+            for name in values:
+                check_name(name)
+                merge_order(name)
+        first.append(f"{text.split('=', 1)[0]}={values[0]}")
+    compose_config(None, first)
+
+
+def _hydra_args(argv: list[str]):
+    """The command line as Hydra will read it; an unknown flag is one line, exit 2."""
+    from hydra._internal.utils import get_args_parser
+
+    parser = get_args_parser()
+    parser.error = lambda message: fail(f"{message} (see aigov --help)")
+    return parser.parse_args(argv)
+
+
 def main() -> None:
     _preflight(sys.argv[1:])
-    _app()
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        _app()
+    except BaseException as exc:
+        if _RUN is not None:
+            _RUN.undo()  # a failed or interrupted single run: remove only what it created
+        if isinstance(exc, KeyboardInterrupt):
+            print("interrupted", file=sys.stderr)
+            raise SystemExit(128 + signal.SIGINT) from None
+        raise
 
 
 if __name__ == "__main__":

@@ -24,7 +24,11 @@ as the US last verified it), ``us_china_trust`` (trust[US, China]), ``us_china_d
 in which the safety-for-compute deal eased US controls on China, the model's own per-pair count
 ``model.deal_months[US, China]``), ``uk_china_trust`` (mean of
 both directions) and ``open_lab_safety`` (capability-weighted safety investment of the labs
-with openness >= 0.5).
+with openness >= 0.5). And the trust ledger, cumulative since the start: ``ledger_<cause>``,
+the mean change of trust per ordered pair of countries due to each cause (co-signing, dialogue,
+exclusion, verification, rivalry, relaxation, bounds; ``ledger_drift`` the baseline's), so a
+difference between scenarios can be traced to the mechanism behind it (in the tables, not the
+figure).
 """
 
 from __future__ import annotations
@@ -47,10 +51,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.api import with_seed
-from sim.config import MAX_STEPS, RunConfig, month_label
-from sim.errors import ConfigError, fail
+from sim.api import check_overrides, with_seed
+from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS, RunConfig, month_label
+from sim.errors import ConfigError, OneLineParser, check_output, fail
 from sim.io import atomic_write_bytes, atomic_write_text, package_versions
+from sim.ledger import CAUSES, DRIFT
 from sim.metrics import OBSERVABLES
 from sim.model import GovernanceModel
 from sim.plots import OUTCOME_COLOURS, OUTCOMES, SERIES
@@ -59,12 +64,16 @@ from sim.scenarios import check_name, load_scenario
 PROBES = ("us_china_controls", "china_implemented", "china_verified_by_us", "us_china_trust",
           "us_china_deals", "uk_china_trust", "open_lab_safety")
 OPEN = 0.5  # openness from which a lab counts as an open-weights developer
-COLUMNS = (*OBSERVABLES, *PROBES)
+LEDGER = tuple(f"ledger_{c}" for c in (*CAUSES, DRIFT))
+FIGURE_COLUMNS = (*OBSERVABLES, *PROBES)
+COLUMNS = (*FIGURE_COLUMNS, *LEDGER)
 CONFIDENCE = 0.95
 BAND = (10, 50, 90)
 SUPPLIER, TARGET = "United States", "China"
 DEFAULT_ROOT = Path("outputs") / "compare"
 CHUNK = 10  # seeds per task: few enough tasks to keep the progress line moving
+MAX_SEEDS = 100_000
+MAX_SERIES_BYTES = 2 * 1024**3  # the monthly series of every run are held in memory
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,7 +101,10 @@ def state_row(model: GovernanceModel) -> list[float]:
     uk_china = math.nan if uk is None or j is None else 0.5 * (model.trust[uk, j]
                                                                 + model.trust[j, uk])
     probes = [*us_china, uk_china, open_lab_safety(model)]
-    return [float(model.obs[k]) for k in OBSERVABLES] + [float(v) for v in probes]
+    rows = model.ledger.rows
+    ledger = [sum(r[c] for r in rows) for c in (*CAUSES, DRIFT)]
+    return ([float(model.obs[k]) for k in OBSERVABLES] + [float(v) for v in probes]
+            + [float(v) for v in ledger])
 
 
 def simulate(run: RunConfig, seed: int) -> tuple[np.ndarray, str]:
@@ -343,6 +355,8 @@ PROBES = {
     "uk_china_trust": ("UK-China trust (both directions)", "trust [0-1]"),
     "open_lab_safety": ("Safety investment of open-weights labs", "share of compute [0-1]"),
     "us_china_deals": ("Months the deal eased US controls on China", "months (cumulative)"),
+    **{f"ledger_{c}": (f"Trust change from {c} (mean per pair, cumulative)", "trust [-1, 1]")
+       for c in (*CAUSES, DRIFT)},
 }
 REFERENCE_GREY = "#7f7f7f"
 # What-if colours avoid the outcome colours (green, red, orange) so that a line never reads as
@@ -368,7 +382,7 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
     colours = {n: REFERENCE_GREY if n == reference else
                WHATIF_COLOURS[(i - 1) % len(WHATIF_COLOURS)] for i, n in enumerate(names)}
     ncols = 3
-    nrows = 1 + math.ceil(len(COLUMNS) / ncols)
+    nrows = 1 + math.ceil(len(FIGURE_COLUMNS) / ncols)
     fig = Figure(figsize=(15, 3.1 * nrows))
     grid = fig.add_gridspec(nrows, ncols)
 
@@ -389,7 +403,7 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
     ax.legend(loc="upper right", fontsize=8, ncol=3)
     ax.grid(axis="y", alpha=0.3)
 
-    for k, col in enumerate(COLUMNS):
+    for k, col in enumerate(FIGURE_COLUMNS):
         ax = fig.add_subplot(grid[1 + k // ncols, k % ncols])
         for name in [reference, *[n for n in names if n != reference]]:
             arr = results.series[name][:, :, k]
@@ -460,7 +474,7 @@ def summary_dict(args, runs: dict[str, RunConfig], outcomes: pd.DataFrame,
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(
+    ap = OneLineParser(
         prog="aigov-compare",
         description="Run two or more scenarios over the same seeds and compare each with the "
                     "first (the reference).")
@@ -493,24 +507,44 @@ def check_args(args: argparse.Namespace) -> Path:
         check_name(name)
     if len(set(names)) != len(names):
         raise ConfigError("scenarios", names, "each scenario may appear once")
-    if args.seeds < 1:
-        raise ConfigError("--seeds", args.seeds, "must be an integer >= 1")
+    if not 1 <= args.seeds <= MAX_SEEDS:
+        raise ConfigError("--seeds", args.seeds, f"must be an integer in [1, {MAX_SEEDS}]")
+    if args.seeds * len(names) > MAX_RUNS:
+        raise ConfigError("--seeds", args.seeds, f"{len(names)} scenarios x {args.seeds} seeds "
+                          f"is more than {MAX_RUNS:,} runs")
     if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
         raise ConfigError("--steps", args.steps, f"must be an integer in [1, {MAX_STEPS}]")
-    if args.jobs is not None and args.jobs < 1:
-        raise ConfigError("--jobs", args.jobs, "must be an integer >= 1")
+    if args.jobs is not None and not 1 <= args.jobs <= MAX_JOBS:
+        raise ConfigError("--jobs", args.jobs, f"must be an integer in [1, {MAX_JOBS}]")
     for ov in args.set:
         if "=" not in ov or not ov.split("=", 1)[0]:
             raise ConfigError("--set", ov, "must be KEY=VALUE, e.g. "
                               "scenario.uncertainties.trust_gain=0.08")
+    check_overrides(_overrides(args))
     if args.out is None:
         stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
         out = DEFAULT_ROOT / f"{stamp}_{'_vs_'.join(names)}"
     else:
         out = args.out
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    check_output("--out", out)
+    if out.exists() and any(out.iterdir()):
         raise ConfigError("--out", str(out), "exists and is not empty; choose a new folder")
     return out
+
+
+def _overrides(args: argparse.Namespace) -> list[str]:
+    """What every scenario is composed with: the --set overrides, then --steps."""
+    return [*args.set, *([] if args.steps is None else [f"steps={args.steps}"])]
+
+
+def check_size(runs: dict[str, RunConfig], n_seeds: int) -> None:
+    """Refuse a comparison whose monthly series would not fit :data:`MAX_SERIES_BYTES`."""
+    need = sum(n_seeds * (r.steps + 1) * len(COLUMNS) * 8 for r in runs.values())
+    if need > MAX_SERIES_BYTES:
+        fits = max(1, n_seeds * MAX_SERIES_BYTES // need)
+        raise ConfigError("--seeds", n_seeds, f"the monthly series of {len(runs)} scenarios "
+                          f"would need {need / 1024**3:.1f} GB of memory; at most {fits} seeds "
+                          f"at these settings (limit {MAX_SERIES_BYTES / 1024**3:g} GB)")
 
 
 def write_outputs(out: Path, files: dict[str, bytes | str]) -> None:
@@ -551,8 +585,8 @@ def _progress(done: int, total: int) -> None:
 def compare(args: argparse.Namespace) -> Path:
     """Validate, run, tabulate, draw and write; returns the output folder."""
     out = check_args(args)
-    steps_ov = [] if args.steps is None else [f"steps={args.steps}"]
-    runs = {n: load_scenario(n, [*args.set, *steps_ov]) for n in args.scenarios}
+    runs = {n: load_scenario(n, _overrides(args)) for n in args.scenarios}
+    check_size(runs, args.seeds)
     ref = args.scenarios[0]
     jobs = args.jobs or cpu_count()
     print(f"comparing {', '.join(runs)} (reference {ref}): {args.seeds} seeds each, "

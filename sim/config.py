@@ -35,6 +35,21 @@ DECISION_RULES = ("consensus", "host_proposal", "bargaining", "pledge")
 SECTIONS = ("levers", "uncertainties", "constants")
 INF = math.inf
 MAX_STEPS = 600  # 50 years: capability grows exponentially, so longer horizons lose meaning
+MAX_SEED = 2**63 - 1  # seeds fit the 64-bit integer columns of the run tables
+MAX_RUNS = 1_000_000  # model runs one command may start (about two weeks on two cores)
+MAX_JOBS = 256  # worker processes one command may start
+MAX_REPLICATES = 100_000  # runs per sweep job
+YEARS = (1900, 2200)  # dates the calendar can carry (pandas dates end in 2262)
+# Hard caps of quantities with no natural upper end, far beyond any plausible value: they keep
+# every number the model computes finite (a weight or rate of 1e30 is a typo, not a what-if).
+MAX_WEIGHT = 100.0  # rates, weights and thresholds on the model's own [0, 1]-ish scales
+MAX_CAPABILITY = 1000.0  # capability is relative to the frontier (about 1 for the leader)
+MAX_PAYOFF = 1e9  # DSAIR payoffs and race length, in the game's abstract units
+MAX_RACE_RATE = 1000.0  # DSAIR speed-up s and intensity of selection beta
+# The expected incidents of a month are drawn from a Poisson law, which numpy cannot draw above
+# about 9e18; capability compounds monthly, so rate x exposure x capability x growth^steps must
+# stay below this (checked for the whole run before it starts).
+MAX_HAZARD = 1e18
 
 
 @dataclass(frozen=True)
@@ -47,13 +62,15 @@ class ParamSpec:
     kind: type = float
 
 
-# Hard bounds: what the functional forms accept. Plausible ranges live in the scenarios.
+# Hard bounds: what the functional forms accept, finite everywhere (see MAX_WEIGHT and the caps
+# above). Plausible ranges live in the scenarios.
 PARAMETERS: dict[str, ParamSpec] = {
     # levers: what governments choose
     "safety_for_compute": ParamSpec(0, 1, "safety-for-compute deal enabled (002)", bool),
     "deal_safety_threshold": ParamSpec(0, 1, "verified implemented safety the target must show"),
     "deal_trust_threshold": ParamSpec(0, 1, "supplier's trust in the target needed for the deal"),
-    "deal_rivalry_gate": ParamSpec(0, INF, "rivalry above which the supplier will not budge"),
+    "deal_rivalry_gate": ParamSpec(0, MAX_WEIGHT,
+                                   "rivalry above which the supplier will not budge"),
     "deal_easing": ParamSpec(0, 1, "share of controls lifted per month while the deal holds"),
     "club_easing": ParamSpec(0, 1, "share of control pressure a supplier waives for fellow "
                              "members, per unit depth of the regime they share (club penalty)"),
@@ -71,7 +88,8 @@ PARAMETERS: dict[str, ParamSpec] = {
     "risk_salience": ParamSpec(0, 1, "jump in risk concern per incident (share of gap to 1)"),
     "risk_decay": ParamSpec(0, 1, "monthly decay of risk concern toward its baseline"),
     "substitution_speed": ParamSpec(0, 1, "monthly domestic chip substitution under controls"),
-    "incident_rate": ParamSpec(0, INF, "expected incidents per month per unit unsafe capability"),
+    "incident_rate": ParamSpec(0, MAX_WEIGHT,
+                               "expected incidents per month per unit unsafe capability"),
     "compliance_rate": ParamSpec(0, 1, "monthly closure of the commitment-implementation gap"),
     "compliance_noise": ParamSpec(0, 1, "s.d. of monthly implementation shocks"),
     "hawk_drag": ParamSpec(0, 1, "how far hawkishness under race pressure slows compliance"),
@@ -79,7 +97,7 @@ PARAMETERS: dict[str, ParamSpec] = {
     "controls_relax_rate": ParamSpec(0, 1, "monthly move of controls down toward pressure"),
     "lab_imitation_rate": ParamSpec(0, 1, "monthly rate at which labs revise safety (Fermi)"),
     "lab_regulation_pull": ParamSpec(0, 1, "monthly pull of lab safety up to home rules/pledges"),
-    "attend_sensitivity": ParamSpec(0, INF, "steepness of the attendance logit"),
+    "attend_sensitivity": ParamSpec(0, MAX_WEIGHT, "steepness of the attendance logit"),
     "sign_noise": ParamSpec(1e-6, 1, "scale of the signing logit (depth units)"),
     "alignment_rate": ParamSpec(0, 1, "monthly share of the way to the preferred alignment"),
     "alignment_beta": ParamSpec(0, 50, "intensity of alignment choice (inverse noise)"),
@@ -102,20 +120,21 @@ PARAMETERS: dict[str, ParamSpec] = {
     # constants
     "capability_growth": ParamSpec(0, 1, "monthly capability growth at full compute access"),
     "safety_cost": ParamSpec(0, 1, "share of growth lost per unit safety investment"),
-    "openness_hazard": ParamSpec(0, INF, "extra hazard per unit openness"),
-    "race_b": ParamSpec(0, INF, "DSAIR benefit per round b"),
-    "race_c": ParamSpec(0, INF, "DSAIR cost of safety per round c"),
-    "race_B": ParamSpec(0, INF, "DSAIR prize of winning the race B"),
-    "race_W": ParamSpec(1e-9, INF, "DSAIR rounds to win W"),
-    "race_s": ParamSpec(1, INF, "DSAIR speed-up of unsafe play s"),
-    "race_beta": ParamSpec(0, INF, "DSAIR intensity of selection beta"),
+    "openness_hazard": ParamSpec(0, MAX_WEIGHT, "extra hazard per unit openness"),
+    "race_b": ParamSpec(0, MAX_PAYOFF, "DSAIR benefit per round b"),
+    "race_c": ParamSpec(0, MAX_PAYOFF, "DSAIR cost of safety per round c"),
+    "race_B": ParamSpec(0, MAX_PAYOFF, "DSAIR prize of winning the race B"),
+    "race_W": ParamSpec(1e-9, MAX_PAYOFF, "DSAIR rounds to win W"),
+    "race_s": ParamSpec(1, MAX_RACE_RATE, "DSAIR speed-up of unsafe play s"),
+    "race_beta": ParamSpec(0, MAX_RACE_RATE, "DSAIR intensity of selection beta"),
     "compliance_tolerance": ParamSpec(0, 1, "implemented/commitment ratio read as compliance"),
     "verification_cost": ParamSpec(0, 1, "signing cost per unit verification and distrust"),
     "hawk_depth_drag": ParamSpec(0, 1, "how far hawkishness lowers a country's ideal depth"),
-    "threat_capability": ParamSpec(0, INF, "weight of target capability in control pressure"),
-    "threat_unsafe": ParamSpec(0, INF, "weight of unverified safety in control pressure"),
-    "threat_rivalry": ParamSpec(0, INF, "weight of rivalry in control pressure"),
-    "attend_cost": ParamSpec(-INF, INF, "attendance threshold on legitimacy + trust"),
+    "threat_capability": ParamSpec(0, MAX_WEIGHT,
+                                   "weight of target capability in control pressure"),
+    "threat_unsafe": ParamSpec(0, MAX_WEIGHT, "weight of unverified safety in control pressure"),
+    "threat_rivalry": ParamSpec(0, MAX_WEIGHT, "weight of rivalry in control pressure"),
+    "attend_cost": ParamSpec(-MAX_WEIGHT, MAX_WEIGHT, "attendance threshold on legitimacy + trust"),
     "regime_lapse": ParamSpec(1, MAX_STEPS, "months a regime stays in force without renewal"),
     "implementation_months": ParamSpec(1, MAX_STEPS, "months over which a signed depth phases "
                                        "in as an obligation"),
@@ -256,20 +275,29 @@ class RunConfig:
 # small validators: each raises ConfigError(key, value, allowed)
 
 
+def bound(x: float) -> str:
+    """A bound as written in messages: ``0.0``, ``1``, ``100.0``, ``1e+09``."""
+    return f"{x:g}" if abs(x) >= 1e6 else str(x)
+
+
 def _num(key: str, value: Any, lo: float = -INF, hi: float = INF) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(key, value, f"must be a number in [{lo}, {hi}]")
+        raise ConfigError(key, value, f"must be a number in [{bound(lo)}, {bound(hi)}]")
     v = float(value)
-    if not (lo <= v <= hi) or math.isnan(v):
-        raise ConfigError(key, value, f"must be in [{lo}, {hi}]")
+    if not math.isfinite(v):
+        raise ConfigError(key, value, f"must be a finite number in [{bound(lo)}, {bound(hi)}]")
+    if not lo <= v <= hi:
+        raise ConfigError(key, value, f"must be in [{bound(lo)}, {bound(hi)}]")
     return v
 
 
-def _int(key: str, value: Any, lo: int) -> int:
+def _int(key: str, value: Any, lo: int, hi: int | None = None) -> int:
+    allowed = f"must be an integer >= {lo}" if hi is None else \
+        f"must be an integer in [{lo}, {hi}]"
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(key, value, f"must be an integer >= {lo}")
-    if value < lo:
-        raise ConfigError(key, value, f"must be an integer >= {lo}")
+        raise ConfigError(key, value, allowed)
+    if value < lo or (hi is not None and value > hi):
+        raise ConfigError(key, value, allowed)
     return int(value)
 
 
@@ -304,10 +332,12 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})(?:-\d{2})?$")
 
 
 def parse_month(key: str, value: Any) -> tuple[int, int]:
-    """'2023-07' or '2023-07-18' -> (2023, 7)."""
+    """'2023-07' or '2023-07-18' -> (2023, 7); years outside :data:`YEARS` are refused."""
     m = MONTH_RE.match(str(value))
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ConfigError(key, value, "must be a month 'YYYY-MM' (or a date 'YYYY-MM-DD')")
+    if not YEARS[0] <= int(m.group(1)) <= YEARS[1]:
+        raise ConfigError(key, value, f"must be a month of the years {YEARS[0]}-{YEARS[1]}")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -381,7 +411,7 @@ def _countries(node: dict) -> tuple[Country, ...]:
 
 def _field_bounds(f: str) -> tuple[float, float]:
     if f == "capability":
-        return 0.0, 1e6
+        return 0.0, MAX_CAPABILITY
     if f == "un_ideal_point":
         return IDEAL_POINT_RANGE
     return 0.0, 1.0
@@ -399,9 +429,7 @@ def _synthetic(node: dict | None) -> tuple[Country, ...]:
     key = "scenario.synthetic_states"
     node = _mapping(key, node)
     _only(key, node, ("count", "seed", "legitimacy", "source", *SYNTHETIC_RANGES))
-    count = _int(f"{key}.count", node.get("count"), 0)
-    if count > 5000:
-        raise ConfigError(f"{key}.count", count, "must be an integer in [0, 5000]")
+    count = _int(f"{key}.count", node.get("count"), 0, 5000)
     seed = _int(f"{key}.seed", node.get("seed", 0), 0)
     if not isinstance(node.get("source"), str) or not node["source"].strip():
         raise ConfigError(f"{key}.source", node.get("source"), "needs its provenance")
@@ -556,8 +584,9 @@ def _events(node: dict, start, countries: set[str]) -> tuple[Event, ...]:
                     flat[attr] = val
             for attr, val in flat.items():
                 if attr not in GOVERNMENT_CHANGES:
+                    allowed = ", ".join(GOVERNMENT_CHANGES)
                     raise ConfigError(f"{key}.changes.{attr}", val,
-                                      f"unknown attribute; allowed: {', '.join(GOVERNMENT_CHANGES)}")
+                                      f"unknown attribute; allowed: {allowed}")
             changes = tuple((a, _num(f"{key}.changes.{a}", v, -1.0, 1.0)) for a, v in flat.items())
             withdraw = e.get("withdraw", False)
             if not isinstance(withdraw, bool):
@@ -668,20 +697,17 @@ TOP_KEYS = ("scenario", "seed", "steps", "outcome", "replicates")
 def build_run_config(cfg: DictConfig | dict) -> RunConfig:
     """Validate a composed config (Hydra DictConfig or plain dict) into a :class:`RunConfig`."""
     if isinstance(cfg, (DictConfig, ListConfig)):
-        missing = sorted(OmegaConf.missing_keys(cfg))
-        if missing:
-            raise ConfigError(missing[0], "???", "is required (no value given)")
-        data = OmegaConf.to_container(cfg, resolve=True)
+        data = _resolved(cfg)
     else:
         data = cfg
     data = {k: v for k, v in data.items() if k != "hydra"}
     _only("config", data, TOP_KEYS)
-    seed = data.get("seed")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError("seed", seed, "must be an integer >= 0")
+    seed = check_seed(data.get("seed"))
     steps = _int("steps", data.get("steps"), 1)
     if steps > MAX_STEPS:
         raise ConfigError("steps", steps, f"must be an integer in [1, {MAX_STEPS}] (months)")
+    if "replicates" in data:
+        _int("replicates", data["replicates"], 1, MAX_REPLICATES)
     oc = _mapping("outcome", data.get("outcome"))
     _only("outcome", oc, (*OUTCOME_FIELDS, "window"))
     outcome = Outcome(**{k: _num(f"outcome.{k}", oc.get(k), 0.0, 1.0) for k in OUTCOME_FIELDS},
@@ -691,8 +717,61 @@ def build_run_config(cfg: DictConfig | dict) -> RunConfig:
                           f"must not exceed outcome.polarization_high "
                           f"({outcome.polarization_high})")
     scenario = build_scenario(_mapping("scenario", data.get("scenario")), steps)
+    check_growth(scenario, steps)
     return RunConfig(scenario=scenario, seed=seed, steps=steps, outcome=outcome,
                      config_hash=config_hash(data), raw=data)
+
+
+def _resolved(cfg: DictConfig | ListConfig) -> dict:
+    """The config as plain data, interpolations resolved; a missing value (``???``) or one
+    that cannot be resolved is named."""
+    from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
+
+    try:
+        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except MissingMandatoryValue as exc:
+        raise ConfigError(getattr(exc, "full_key", None) or "config", "???",
+                          "is required (no value given)") from None
+    except OmegaConfBaseException as exc:
+        key = getattr(exc, "full_key", None) or "config"
+        raw = OmegaConf.to_container(cfg, resolve=False)
+        for part in key.split("."):
+            raw = raw.get(part) if isinstance(raw, dict) else None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(key, raw, f"cannot be resolved ({reason})") from None
+
+
+def check_seed(seed: Any) -> int:
+    """A run seed: an integer in [0, MAX_SEED]."""
+    return _int("seed", seed, 0, MAX_SEED)
+
+
+def check_growth(sc: Scenario, steps: int) -> None:
+    """Refuse settings under which capability would compound past what the model can draw.
+
+    The incident hazard of a month is at most incident_rate x (1 + openness_hazard) x the
+    world's capability (countries plus their labs' shares), and capability grows at most by a
+    factor 1 + capability_growth a month; over ``steps`` months that bound must stay below
+    :data:`MAX_HAZARD`. Only settings far outside every plausible range are refused.
+    """
+    p = sc.params
+    home = {c.name: c.capability for c in sc.countries}
+    world = sum(home.values()) + sum(lab.capability * home[lab.home] for lab in sc.labs)
+    start = p["incident_rate"] * (1.0 + p["openness_hazard"]) * world
+    if start <= 0:
+        return
+    growth = p["capability_growth"]
+    room = math.log10(MAX_HAZARD) - math.log10(start)
+    if steps * math.log1p(growth) / math.log(10) <= room:
+        return
+    g_max = 10 ** (room / steps) - 1 if room > 0 else 0.0
+    section = sc.provenance["capability_growth"]["section"]
+    raise ConfigError(
+        f"scenario.{section}.capability_growth", growth,
+        f"with incident_rate={p['incident_rate']:g}, openness_hazard={p['openness_hazard']:g} "
+        f"and {steps} months, capability could compound {(1 + growth) ** steps:.1e}-fold and "
+        f"the incident hazard pass {MAX_HAZARD:.0e} a month, more than the model can draw; "
+        f"at most {g_max:.4g} (or a lower incident_rate, or fewer months)")
 
 
 def config_hash(data: dict) -> str:

@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from sim.batch import default_jobs, make_plan, run_plan
-from sim.errors import ConfigError, OneLineParser, fail, int_at_least
-from sim.sensitivity import uncertainty_ranges
+from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS
+from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least, number_in
+from sim.sensitivity import FLAGS, MAX_SAMPLE_SEED, check_fixed, check_plan, uncertainty_ranges
 from sim.sweep import OUTCOMES
 
 TARGETS = (*OUTCOMES, "index")
@@ -145,6 +146,10 @@ def sample_and_run(*, scenario: str = "baseline", samples: int = 200, replicates
                    overrides: tuple[str, ...] = (), jobs: int = 2,
                    progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Latin hypercube over the scenario's uncertainty ranges, run; returns (inputs, runs)."""
+    if samples * replicates > MAX_RUNS:
+        raise ConfigError("--samples", samples, f"{samples} points x {replicates} replicates is "
+                          f"more than {MAX_RUNS:,} runs")
+    check_fixed(overrides, FLAGS)
     ranges = uncertainty_ranges(scenario, overrides)
     if params:
         unknown = [p for p in params if p not in ranges]
@@ -157,7 +162,22 @@ def sample_and_run(*, scenario: str = "baseline", samples: int = 200, replicates
               for row in x.to_dict("records")]
     plan = make_plan([f"scenario={scenario}", f"seed={seed}", f"steps={steps}", *overrides],
                      points=points, replicates=replicates)
+    check_plan(plan, "--samples")
     return x, run_plan(plan, jobs=jobs, progress=progress).table
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A run table (parquet, one row per run with ``status``); anything else is one line."""
+    try:
+        runs = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a file that is not parquet
+        reason = " ".join(str(exc).split())[:120]
+        raise ConfigError("--table", str(path), f"is not a readable parquet table ({reason})") \
+            from None
+    if "status" not in runs.columns:
+        raise ConfigError("--table", str(path), "has no 'status' column: not a run table of "
+                          "aigov -m or the batch runner")
+    return runs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -173,19 +193,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-R", "--replicates", type=int_at_least(1), default=2)
     parser.add_argument("--params", default=None, help="uncertainties (default: all)")
     parser.add_argument("--target", default="bifurcation", choices=TARGETS)
-    parser.add_argument("--min-share", type=float, default=0.5,
+    parser.add_argument("--min-share", type=number_in(0, 1), default=0.5,
                         help="share of replicates with the outcome that makes a case")
-    parser.add_argument("--threshold", type=float, default=0.2,
+    parser.add_argument("--threshold", type=number_in(0, 1), default=0.2,
                         help="polarization threshold for --target index")
-    parser.add_argument("--min-coverage", type=float, default=0.5)
-    parser.add_argument("--qp-alpha", type=float, default=0.05,
+    parser.add_argument("--min-coverage", type=number_in(0, 1), default=0.5)
+    parser.add_argument("--qp-alpha", type=number_in(0, 1), default=0.05,
                         help="keep restrictions with quasi-p at most this (1: keep all)")
     parser.add_argument("--table", type=Path, default=None,
                         help="use an existing run table (parquet) instead of sampling")
     parser.add_argument("--inputs", default=None, help="input columns of --table")
-    parser.add_argument("--seed", type=int_at_least(0), default=0)
-    parser.add_argument("--steps", type=int_at_least(1), default=60)
-    parser.add_argument("-j", "--jobs", type=int_at_least(1), default=default_jobs())
+    parser.add_argument("--seed", type=int_at_least(0, MAX_SAMPLE_SEED), default=0)
+    parser.add_argument("--steps", type=int_at_least(1, MAX_STEPS), default=60)
+    parser.add_argument("-j", "--jobs", type=int_at_least(1, MAX_JOBS), default=default_jobs())
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default outputs/discovery/DATE/TIME)")
     parser.add_argument("-q", "--quiet", action="store_true")
@@ -195,12 +215,13 @@ def main(argv: list[str] | None = None) -> None:
              else f"P({args.target}) >= {args.min_share}")
     t0 = time.perf_counter()
     try:
+        check_output("--out", out)
         if args.table is not None:
             if not args.table.is_file():
                 raise ConfigError("--table", str(args.table), "no such file")
             if not args.inputs:
                 raise ConfigError("--inputs", None, "name the input columns of --table")
-            runs = pd.read_parquet(args.table)
+            runs = read_table(args.table)
             inputs = [c.strip() for c in args.inputs.split(",")]
             missing = [c for c in inputs if c not in runs.columns]
             if missing:

@@ -1,10 +1,14 @@
-"""Tidy tables and files from a finished model; atomic writes.
+"""Tidy tables and files from a finished model; atomic writes; the run directory's claim.
 
 A run writes ``timeseries.csv`` (one row per step, step 0 = the initial state), ``sessions.csv``
 (one row per session and invitee: attended, signed), ``regimes.csv`` (one row per month and
 regime in force: members, depth, coverage), ``ledger.csv`` (one row per month: the change in
-trust by cause), ``summary.json`` and ``timeseries.png``. Each file is written to a temporary name and renamed into place, so a run
-directory never holds a half-written file.
+trust by cause), ``summary.json`` and ``timeseries.png``. Each file is written to a temporary
+name and renamed into place, so a run directory never holds a half-written file.
+
+:class:`RunDir` claims a single run's directory before anything is written into it (a directory
+holding another run's files is refused; of two runs racing for one directory, one wins) and,
+if the run fails or is interrupted, removes what this run created and nothing else.
 """
 
 from __future__ import annotations
@@ -14,13 +18,18 @@ import json
 import os
 import platform
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
 
 from sim.config import month_label
+from sim.errors import ConfigError
 from sim.metrics import OBSERVABLES
 
+RUN_FILES = ("timeseries.csv", "sessions.csv", "regimes.csv", "ledger.csv", "summary.json",
+             "timeseries.png")
+RUN_MARKER = ".aigov-run.json"  # created exclusively when a run claims its directory; kept after
 PACKAGES = ("aigov-sim", "mesa", "numpy", "scipy", "pandas", "hydra-core", "omegaconf",
             "matplotlib")
 
@@ -138,13 +147,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_run(model, out_dir: Path, *, figure: bool = True) -> dict[str, Path]:
-    """Write the run's files into ``out_dir``; returns their paths."""
+    """Write the run's files (:data:`RUN_FILES`) into ``out_dir``; returns their paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ts = timeseries_table(model)
-    paths = {"timeseries": out_dir / "timeseries.csv", "sessions": out_dir / "sessions.csv",
-             "regimes": out_dir / "regimes.csv", "ledger": out_dir / "ledger.csv",
-             "summary": out_dir / "summary.json"}
+    paths = {"timeseries": out_dir / RUN_FILES[0], "sessions": out_dir / RUN_FILES[1],
+             "regimes": out_dir / RUN_FILES[2], "ledger": out_dir / RUN_FILES[3],
+             "summary": out_dir / RUN_FILES[4]}
     atomic_write_text(paths["timeseries"], ts.to_csv(index=False, float_format="%.10g"))
     for key, table in (("sessions", sessions_table), ("regimes", regimes_table),
                        ("ledger", ledger_table)):
@@ -152,6 +161,88 @@ def write_run(model, out_dir: Path, *, figure: bool = True) -> dict[str, Path]:
     atomic_write_text(paths["summary"], json.dumps(summary_dict(model), indent=2) + "\n")
     if figure:
         from sim.plots import timeseries_figure
-        paths["figure"] = out_dir / "timeseries.png"
+        paths["figure"] = out_dir / RUN_FILES[5]
         atomic_write_bytes(paths["figure"], timeseries_figure(model, ts))
     return paths
+
+
+def make_dirs(path: Path) -> list[Path]:
+    """``mkdir -p path``; returns the directories this call created itself, outermost first."""
+    missing, p = [], Path(os.path.abspath(path))
+    while not os.path.lexists(p):
+        missing.append(p)
+        p = p.parent
+    made = []
+    for d in reversed(missing):
+        try:
+            d.mkdir()
+        except FileExistsError:
+            continue  # made by another process meanwhile: not ours to remove
+        made.append(d)
+    return made
+
+
+def claim_file(path: Path, text: str) -> bool:
+    """Create ``path`` holding ``text`` if it does not exist (O_EXCL: of two processes racing
+    for it, exactly one gets True)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return True
+
+
+class RunDir:
+    """The directory of one single run, claimed before anything is written into it.
+
+    ``claim()`` refuses (ConfigError on ``hydra.run.dir``) a directory that holds another run's
+    files (the marker or any of :data:`RUN_FILES`), creates the missing directories and the
+    marker exclusively. ``undo()`` removes what this run created: the files among
+    :data:`RUN_FILES`, the marker and ``also`` (Hydra's files, relative paths) that did not exist
+    before, then the directories it made, only if empty. A directory or file that existed before
+    the run is never removed. ``undo()`` does nothing once ``complete`` is set.
+    """
+
+    def __init__(self, path: Path, also: tuple[str, ...] | list[str] = ()):
+        self.path = Path(os.path.abspath(path))
+        self.complete = False
+        self.made: list[Path] = []
+        names = (RUN_MARKER, *RUN_FILES, *also)
+        self.new_files = [self.path / n for n in names if not os.path.lexists(self.path / n)]
+        self.new_dirs = sorted({f.parent for f in self.new_files if f.parent != self.path
+                                and not os.path.lexists(f.parent)})
+
+    def claim(self) -> RunDir:
+        held = [n for n in (RUN_MARKER, *RUN_FILES) if os.path.lexists(self.path / n)]
+        if held:
+            raise ConfigError("hydra.run.dir", str(self.path),
+                              f"already holds another run's files ({', '.join(held)}); "
+                              "choose a new directory")
+        stamp = json.dumps({"pid": os.getpid(), "host": platform.node(),
+                            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}) + "\n"
+        try:
+            self.made = make_dirs(self.path)
+            claimed = claim_file(self.path / RUN_MARKER, stamp)
+        except OSError as exc:  # a file where a directory should be, no permission, ...
+            claimed, why = False, f"cannot be used as a run directory: {exc.strerror}"
+        else:
+            why = "another run has just claimed it; choose a new directory"
+        if not claimed:
+            self.new_files = []  # whatever is there now is not this run's
+            self.undo()
+            raise ConfigError("hydra.run.dir", str(self.path), why)
+        return self
+
+    def undo(self) -> None:
+        """Remove this run's files and the (then empty) directories it made, deepest first."""
+        if self.complete:
+            return
+        for f in self.new_files:
+            f.unlink(missing_ok=True)
+        for d in sorted({*self.new_dirs, *self.made}, key=lambda p: len(p.parts), reverse=True):
+            try:
+                d.rmdir()
+            except OSError:
+                pass  # not empty (something not ours is in it) or already gone

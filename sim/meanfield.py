@@ -72,7 +72,7 @@ from scipy.linalg import logm
 from scipy.special import ndtr, ndtri
 
 from sim.config import MAX_STEPS
-from sim.errors import ConfigError, OneLineParser, fail, int_at_least
+from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 from sim.venues import NO_AGREEMENT_DEPTH
 
 OBS = ("trust", "implemented", "commitment")
@@ -89,7 +89,7 @@ ZERO_SPREAD = 1e-12  # a spread below this is rounding, not randomness
 def homogeneous_scenario(base: dict, *, n: int = 14, ambition: float = 0.3,
                          verification: float = 0.3, every: int = 12, hawkishness: float = 0.5,
                          risk_concern: float = 0.5, commitment: float = 0.15,
-                         implemented: float = 0.1, affinity: float = 0.5,
+                         implemented: float = 0.15, affinity: float = 0.5,
                          noise: float | None = 0.0, venue: bool = True,
                          ideal_points: Sequence[float] | None = None,
                          params: dict[str, float] | None = None,
@@ -186,7 +186,7 @@ class MeanField:
     depth: float
     verification: float
     affinity: float  # every pair's starting baseline trust
-    commitment0: float  # domestic commitment (and the obligation at the start)
+    commitment0: float  # domestic commitment (the obligation starts at min(implemented, it))
     implemented0: float
     rate: float  # r = compliance_rate (1 - hawk_drag hawkishness pressure)
     noise: float
@@ -255,7 +255,7 @@ def schedule(mf: MeanField) -> Schedule:
     n = mf.steps
     out = Schedule(np.zeros(n, bool), np.zeros(n), np.zeros(n), np.zeros(n))
     dom = mf.commitment0
-    c, o, renewed = dom, dom, None
+    c, o, renewed = dom, min(mf.implemented0, dom), None  # obligation: what is in place
     for k in range(n):
         if mf.signs(k):
             renewed = k
@@ -627,6 +627,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=DEFAULT_FIGURE, help="figure path")
     args = p.parse_args(argv)
     try:
+        check_output("--out", args.out, kind="file")
         res = check(args.runs, args.steps, args.out)
     except ConfigError as exc:
         fail(exc)

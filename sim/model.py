@@ -71,8 +71,10 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         self.risk_baseline = self.risk_concern.copy()
         self.domestic = col("commitment")  # domestic rules in force at the start
         self.commitment = self.domestic.copy()
-        self.obligation = self.domestic.copy()  # what compliance is judged against
         self.implemented = col("implemented")
+        # what compliance is judged against: what is already in place, rising on schedule to
+        # the commitment (domestic rules phase in like signed ones; 6.3)
+        self.obligation = np.minimum(self.implemented, self.domestic)
         self.legitimacy = np.array([[c.legitimacy[t] for t in VENUE_TYPES] for c in cs])
 
         # starting relations from pairwise facts; trust starts at its baseline

@@ -1,9 +1,10 @@
 """Phase diagrams: the share of each outcome over a grid of two parameters.
 
-Any two config paths (Hydra override paths; quote names with spaces or dots:
-``scenario.countries.'United States'.hawkishness``) span a grid; each cell runs R seeds (the
-same R in every cell, spawned from ``--seed``) with the batch runner; the figure has one heat
-map per outcome (cooperation, bifurcation, fragmentation), the share of runs in [0, 1].
+Any two config paths (Hydra override paths; quote names with spaces or dots, which the batch
+runner reads: ``scenario.countries.'United States'.hawkishness``) span a grid; each cell runs
+R seeds (the same R in every cell, spawned from ``--seed``) with the batch runner; the figure
+has one heat map per outcome (cooperation, bifurcation, fragmentation), the share of runs in
+[0, 1].
 
     aigov-sensitivity phase \\
         --x 'scenario.uncertainties.trust_gain=linspace(0.01,0.15,8)' \\
@@ -17,6 +18,7 @@ positional ``KEY=VALUE`` overrides apply to every run (e.g. enabling a lever).
 from __future__ import annotations
 
 import io
+import math
 import time
 from datetime import datetime
 from pathlib import Path
@@ -24,10 +26,37 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.batch import BatchResult, default_jobs, make_plan, parse_override, run_plan
-from sim.errors import ConfigError, OneLineParser, fail, int_at_least
+from sim.batch import LINSPACE_RE, BatchResult, default_jobs, make_plan, parse_override, run_plan
+from sim.config import MAX_JOBS, MAX_SEED, MAX_STEPS
+from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 from sim.metrics import OBSERVABLES
+from sim.sensitivity import check_fixed, check_plan
 from sim.sweep import OUTCOMES
+
+MAX_AXIS = 1000  # values along one axis of the grid
+FLAGS = {"scenario": "--scenario", "seed": "--seed", "steps": "--steps",
+         "replicates": "--seeds"}  # keys the command sets itself
+
+
+def axis_size(flag: str, text: str) -> None:
+    """Refuse an axis with more than :data:`MAX_AXIS` values before its values are listed
+    (``linspace(0,1,1000000000)`` or ``range(0,1e9)`` would fill memory first)."""
+    from hydra.core.override_parser.types import RangeSweep
+
+    from sim.api import override_parser
+
+    values = text.split("=", 1)[-1]
+    m = LINSPACE_RE.match(values)
+    n = int(m.group(3)) if m else None
+    if n is None:
+        try:
+            sweep = override_parser().parse_override(f"x={values}").value()
+        except Exception:
+            return  # not valid: parse_override names the problem
+        if isinstance(sweep, RangeSweep) and sweep.step:
+            n = max(0, math.ceil((sweep.stop - sweep.start) / sweep.step))
+    if n is not None and n > MAX_AXIS:
+        raise ConfigError(flag, text, f"has {n:,} values; at most {MAX_AXIS} per axis")
 
 
 def phase_table(x: str, y: str, *, scenario: str = "baseline", seeds: int = 10,
@@ -37,15 +66,23 @@ def phase_table(x: str, y: str, *, scenario: str = "baseline", seeds: int = 10,
     """Run the grid ``x`` by ``y`` (each ``PATH=VALUES``); returns one row per cell (x, y,
     runs, failed, share_<outcome>, mean_<observable> over the cell's runs) and the batch
     result."""
+    axis_size("--x", x)
+    axis_size("--y", y)
     ax, ay = parse_override(x), parse_override(y)
     if ax.key == ay.key:
         raise ConfigError("--y", y, "must differ from --x")
     if observable not in OBSERVABLES:
         raise ConfigError("--observable", observable, f"must be one of {', '.join(OBSERVABLES)}")
+    check_fixed(overrides, FLAGS)
     points = [{ax.key: vx, ay.key: vy} for vy in ay.values for vx in ax.values]
     plan = make_plan([f"scenario={scenario}", f"seed={seed}", f"steps={steps}", *overrides],
                      points=points, replicates=seeds)
+    check_plan(plan, "--seeds")
     res = run_plan(plan, jobs=jobs, progress=progress)
+    if res.ok == 0:
+        first = res.table["error"].dropna()
+        raise ConfigError("--x", x, "no run of the grid succeeded (first: "
+                          f"{first.iloc[0] if len(first) else '?'})")
     t = res.table
     ok = t[t["status"] == "ok"]
     rows = []
@@ -139,10 +176,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scenario", default="baseline")
     parser.add_argument("--seeds", type=int_at_least(1), default=10,
                         help="replicates per cell")
-    parser.add_argument("--seed", type=int_at_least(0), default=0,
+    parser.add_argument("--seed", type=int_at_least(0, MAX_SEED), default=0,
                         help="root of the replicate seeds")
-    parser.add_argument("--steps", type=int_at_least(1), default=60, help="months per run")
-    parser.add_argument("-j", "--jobs", type=int_at_least(1), default=default_jobs())
+    parser.add_argument("--steps", type=int_at_least(1, MAX_STEPS), default=60,
+                        help="months per run")
+    parser.add_argument("-j", "--jobs", type=int_at_least(1, MAX_JOBS), default=default_jobs())
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default outputs/phase/DATE/TIME)")
     parser.add_argument("--name", default="phase", help="file stem of the CSV and PNG")
@@ -154,6 +192,9 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out or Path("outputs/phase") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
     t0 = time.perf_counter()
     try:
+        check_output("--out", out)
+        if not args.name or Path(args.name).name != args.name or args.name in (".", ".."):
+            raise ConfigError("--name", args.name, "must be a plain file stem (no folders)")
         cells, res = phase_table(args.x, args.y, scenario=args.scenario, seeds=args.seeds,
                                  seed=args.seed, steps=args.steps,
                                  overrides=tuple(args.overrides),

@@ -13,7 +13,6 @@ regenerate it in memory and compare.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from sim.config import COUNTRY_FIELDS, LAB_FIELDS, PARAMETERS, ROOT, SECTIONS, VENUE_TYPES
 from sim.config import available_scenarios as _available
-from sim.errors import ConfigError, fail
+from sim.errors import ConfigError, OneLineParser, check_output, fail
 from sim.io import atomic_write_text
 from sim.scenarios import LIBRARY, display_path, load_scenario, merge_order, scenario_file
 
@@ -139,7 +138,12 @@ def event_rows(events: dict) -> list[list]:
         who = e["actor"] + (f" -> {cell(e['targets'])}" if e.get("targets") else "")
         if e.get("venue_type"):
             who += f" ({e['venue_type']} venues)"
-        rows.append([eid, e["date"], e["kind"], who, e["delta"], e["source"]])
+        if e["kind"] == "government":
+            change = "; ".join(f"{k} {cell(v)}" for k, v in (e.get("changes") or {}).items())
+            change += "; withdraws from every regime" if e.get("withdraw") else ""
+        else:
+            change = e["delta"]
+        rows.append([eid, e["date"], e["kind"], who, change, e["source"]])
     return rows
 
 
@@ -148,7 +152,7 @@ COUNTRY_HEAD = ["country", "bloc", *COUNTRY_FIELDS, "legitimacy un/summit/bilate
 LAB_HEAD = ["lab", "home", *LAB_FIELDS, "sources"]
 VENUE_HEAD = ["venue", "type", "host", "decision", "invited", "labs", "ambition",
               "verification", "sessions", "source"]
-EVENT_HEAD = ["event", "date", "kind", "actor -> targets", "delta", "source"]
+EVENT_HEAD = ["event", "date", "kind", "actor -> targets", "delta or changes", "source"]
 
 
 def relations_lines(rel: dict) -> list[str]:
@@ -190,14 +194,19 @@ def actor_sections(sc: dict, ref: dict | None) -> list[str]:
     return out
 
 
-def scenario_section(name: str, ref_prov: dict | None, ref_sc: dict | None) -> list[str]:
-    """The Markdown section of one scenario."""
+def scenario_section(name: str, ref_prov: dict | None, ref_sc: dict | None,
+                     problems: list[str] | None = None) -> list[str]:
+    """The Markdown section of one scenario; one that does not load says so (and its one-line
+    error is added to ``problems``)."""
     out = ["", f"## {name}", ""]
     try:
         prov, sc = composed(name)
         chain = merge_order(name)
     except ConfigError as exc:
-        return out + [f"Could not be loaded: {cell(' '.join(str(exc).split()))}"]
+        line = " ".join(str(exc).split())
+        if problems is not None:
+            problems.append(line)
+        return out + [f"Could not be loaded: {cell(line)}"]
     out.append(f"File `{display_path(scenario_file(name))}`"
                + (f", inherits {' -> '.join(chain[:-1])}." if len(chain) > 1 else "."))
     if sc.get("description"):
@@ -215,8 +224,9 @@ def scenario_section(name: str, ref_prov: dict | None, ref_sc: dict | None) -> l
     return out
 
 
-def render(names: Sequence[str] | None = None) -> str:
-    """The whole of docs/PARAMETERS.md as a string."""
+def render(names: Sequence[str] | None = None, problems: list[str] | None = None) -> str:
+    """The whole of docs/PARAMETERS.md as a string; the errors of scenarios that do not load
+    are added to ``problems``."""
     names = list(names) if names is not None else scenario_names()
     lines = [
         "# Parameters and their provenance",
@@ -242,24 +252,34 @@ def render(names: Sequence[str] | None = None) -> str:
             pass
     for name in names:
         if name == REFERENCE:
-            lines += scenario_section(name, None, None)
+            lines += scenario_section(name, None, None, problems)
         else:
-            lines += scenario_section(name, ref_prov or {}, ref_sc or {})
+            lines += scenario_section(name, ref_prov or {}, ref_sc or {}, problems)
     return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="aigov-provenance", description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="aigov-provenance", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=DOC, help="where to write (docs/PARAMETERS.md)")
     ap.add_argument("--check", action="store_true",
                     help="do not write; exit 1 if the file differs from what would be written")
     args = ap.parse_args(argv)
+    problems: list[str] = []
     try:
-        text = render()
+        if not args.check:
+            check_output("--out", args.out, kind="file")
+        elif args.out.is_dir():
+            raise ConfigError("--out", str(args.out), "is a directory; name a file")
+        text = render(problems=problems)
     except ConfigError as exc:
         fail(exc)
+    for line in problems:  # the rest of the library is still documented
+        print(f"warning: not loaded, listed as such: {line}", file=sys.stderr)
     if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        try:
+            current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        except (OSError, UnicodeDecodeError):
+            current = None
         if current != text:
             print(f"{args.out} is out of date; run aigov-provenance", file=sys.stderr)
             raise SystemExit(1)

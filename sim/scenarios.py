@@ -10,6 +10,7 @@ that names it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,8 +21,14 @@ from sim.errors import ConfigError
 
 # The library of issue 3, in the order the documentation presents it.
 LIBRARY = ("baseline", "un_led", "uk_bridge", "exclusive_club", "safety_for_compute",
-           "tariff_shock", "track2_only", "open_source_commons")
+           "tariff_shock", "track2_only", "open_source_commons", "us_new_administration")
 SELF = "_self_"
+# What one scenario file may hold: the baseline is about 22 kB and 3,000 values (the 193-country
+# roster is generated, not written out). A file beyond these limits, for instance a few lines of
+# nested YAML aliases that expand to millions of values, is refused before it is composed.
+MAX_FILE_BYTES = 1_000_000
+MAX_VALUES = 100_000
+MAX_DEPTH = 64
 
 
 class ScenarioError(ConfigError):
@@ -39,25 +46,108 @@ def scenario_file(name: str) -> Path:
 
 
 def display_path(path: Path) -> str:
-    """A path as the user sees it in the project: ``scenarios/NAME.yaml``."""
+    """A path as the user sees it in the project: ``scenarios/NAME.yaml``. Folders are resolved
+    (conf/scenario links to scenarios/), the file itself is not: a scenario that is a link to
+    another file is named by its own name."""
+    path = Path(path)
     try:
-        return path.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
+        return (path.parent.resolve() / path.name).relative_to(ROOT).as_posix()
+    except (ValueError, OSError):
         return str(path)
 
 
 def _read(name: str) -> dict:
-    """A scenario file's own YAML (no inheritance); a malformed file is a one-line error."""
+    """A scenario file's own YAML (no inheritance), checked: readable UTF-8 text of at most
+    :data:`MAX_FILE_BYTES`, well-formed YAML, a mapping at the top that expands to at most
+    :data:`MAX_VALUES` values. Anything else is a one-line :class:`ScenarioError` naming the
+    file (never quoting it)."""
     path = scenario_file(name)
     try:
-        with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+        st = path.stat()
+    except OSError as exc:
+        raise ScenarioError(display_path(path), "file", name,
+                            f"cannot be read ({exc.strerror or exc})") from None
+    return _parse(path, name, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(path: Path, name: str, mtime_ns: int, size: int) -> dict:
+    """:func:`_read` for one version of a file (cached by modification time and size)."""
+    where = display_path(path)
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(where, "file", name, f"is {size:,} bytes; a scenario file may hold "
+                            f"at most {MAX_FILE_BYTES:,}")
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        raise ScenarioError(where, "file", name,
+                            f"cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(where, "file", name, f"is not UTF-8 text (byte "
+                            f"0x{raw[exc.start]:02x} at offset {exc.start})") from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(display_path(path), "yaml", name,
-                            f"malformed YAML{where}: {getattr(exc, 'problem', exc)}") from exc
-    return data if isinstance(data, dict) else {}
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ScenarioError(where, "yaml", name,
+                            f"malformed YAML{line}: {getattr(exc, 'problem', exc)}") from exc
+    except RecursionError:
+        raise ScenarioError(where, "yaml", name, "nested too deeply") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ScenarioError(where, "file", name, "must hold a mapping of scenario keys (name, "
+                            f"countries, ...), not {_kind(data)}")
+    values = expanded_size(data)
+    if values > MAX_VALUES:
+        raise ScenarioError(where, "file", name, f"expands to more than {MAX_VALUES:,} values "
+                            f"(YAML aliases count once per use) or nests deeper than "
+                            f"{MAX_DEPTH} levels; at most {MAX_VALUES:,}")
+    return data
+
+
+def _kind(value: object) -> str:
+    """'a list', 'a mapping', 'a text', 'a number', ... for messages."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"a {type(value).__name__}"
+
+
+def expanded_size(data: object, limit: int = MAX_VALUES) -> int:
+    """How many values ``data`` holds once every shared (aliased) part is counted at each use,
+    as Hydra will copy it; counting stops past ``limit`` (and a structure deeper than
+    :data:`MAX_DEPTH` or containing itself counts as past it). Shared parts are counted once
+    and remembered, so a few lines of aliases cost a few steps, not millions."""
+    memo: dict[int, int] = {}
+
+    def size(node: object, depth: int) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
+        if depth > MAX_DEPTH:
+            return limit + 1
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        memo[key] = limit + 1  # a structure reached again while counting it contains itself
+        total = 1
+        for child in (node.values() if isinstance(node, dict) else node):
+            total += size(child, depth + 1)
+            if total > limit:
+                break
+        memo[key] = total
+        return total
+
+    return size(data, 0)
 
 
 def _parent_name(entry: object) -> str | None:
@@ -93,6 +183,47 @@ def merge_order(name: str, _seen: tuple[str, ...] = ()) -> list[str]:
                                 + ", ".join(available_scenarios()))
         order.extend(merge_order(parent, (*_seen, name)))
     return order
+
+
+def merge_clash(name: str) -> ScenarioError | None:
+    """The first value a scenario file gives a shape Hydra cannot merge with what its parents
+    say (a list where they have a mapping, or the reverse), as an error naming that file and
+    key; None if there is none."""
+    merged: dict = {}
+    for owner in merge_order(name):
+        data = {k: v for k, v in _read(owner).items() if k != "defaults"}
+        clash = _clash(merged, data, ())
+        if clash is not None:
+            path, value, theirs = clash
+            return ScenarioError(display_path(scenario_file(owner)),
+                                 "scenario." + ".".join(map(str, path)), value,
+                                 f"must be {theirs}, as in the scenarios it inherits from, "
+                                 f"not {_kind(value)}")
+        merged = _merged(merged, data)
+    return None
+
+
+def _clash(old: dict, new: dict, path: tuple) -> tuple[tuple, object, str] | None:
+    for k, n in new.items():
+        if k not in old:
+            continue
+        o = old[k]
+        if isinstance(o, dict) and isinstance(n, dict):
+            found = _clash(o, n, (*path, k))
+            if found is not None:
+                return found
+        elif isinstance(o, dict) != isinstance(n, dict) and (isinstance(o, list)
+                                                             or isinstance(n, list)):
+            return (*path, k), n, _kind(o)
+    return None
+
+
+def _merged(old: dict, new: dict) -> dict:
+    out = dict(old)
+    for k, v in new.items():
+        out[k] = _merged(old[k], v) if isinstance(old.get(k), dict) and isinstance(v, dict) \
+            else v
+    return out
 
 
 def _has_path(data: dict, parts: Sequence[str]) -> bool:

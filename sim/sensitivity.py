@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,8 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.batch import BatchResult, default_jobs, make_plan, run_plan
-from sim.errors import ConfigError, OneLineParser, fail, int_at_least
+from sim.batch import BatchResult, Plan, assign, default_jobs, make_plan, run_plan
+from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS, build_run_config
+from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 from sim.metrics import OBSERVABLES
 from sim.sweep import OUTCOMES
 
@@ -39,6 +41,9 @@ OUTPUTS = (*OBSERVABLES, *(f"p_{o}" for o in OUTCOMES))
 METHODS = ("sobol", "morris")
 FAST = {"n": 64, "replicates": 2}
 FULL = {"n": 256, "replicates": 4}
+MAX_SAMPLE_SEED = 2**32 - 1  # SALib and scipy's samplers take 32-bit seeds
+FLAGS = {"scenario": "--scenario", "seed": "--seed", "steps": "--steps",
+         "replicates": "-R/--replicates"}  # keys the command sets itself
 
 
 def uncertainty_ranges(scenario: str = "baseline",
@@ -56,6 +61,41 @@ def uncertainty_ranges(scenario: str = "baseline",
         if isinstance(rng, list) and len(rng) == 2 and float(rng[0]) < float(rng[1]):
             out[name] = (float(rng[0]), float(rng[1]))
     return out
+
+
+def check_fixed(overrides: Sequence[str], flags: dict[str, str]) -> None:
+    """Fixed overrides (``KEY=VALUE`` applied to every run) must parse, name each key once,
+    take one value each (no sweep), and leave to their flags the keys in ``flags`` (``steps``
+    -> ``--steps``)."""
+    from sim.api import check_overrides, override_key, override_parser
+
+    check_overrides(overrides)
+    for o in overrides:
+        key, value = override_key(o), o.split("=", 1)[-1]
+        if key in flags:
+            raise ConfigError(key, value, f"is set with {flags[key]} here")
+        if override_parser().parse_override(o).is_sweep_override():
+            raise ConfigError(key, value, "a fixed override takes one value")
+
+
+def check_plan(plan: Plan, flag: str = "--runs") -> None:
+    """Refuse a batch before it runs: more than :data:`MAX_RUNS` runs, or a value no run can
+    take. Every distinct value of every override is validated once, in the first point that
+    carries it (with that point's other values), so a typo fails here, naming its key, instead
+    of filling the table with failed runs."""
+    if plan.runs > MAX_RUNS:
+        raise ConfigError(flag, plan.runs, f"the plan has {plan.runs:,} runs; at most "
+                          f"{MAX_RUNS:,}")
+    seen: set[tuple[str, str]] = set()
+    for sel, assigns in plan.points:
+        new = [(a.key, repr(v)) for a, v in assigns if (a.key, repr(v)) not in seen]
+        if not new and seen:
+            continue
+        seen.update(new)
+        data = plan.bases[sel]
+        for axis, value in assigns:
+            data = assign(data, axis, value)
+        build_run_config(data)
 
 
 def salib_problem(ranges: dict[str, tuple[float, float]]) -> dict:
@@ -173,6 +213,9 @@ def run_sensitivity(*, scenario: str = "baseline", method: str = "sobol",
         raise ConfigError("--output", output, f"must be one of {', '.join(OUTPUTS)}")
     if n < 2:
         raise ConfigError("-N", n, "must be an integer >= 2")
+    if not 0 <= seed <= MAX_SAMPLE_SEED:
+        raise ConfigError("--seed", seed, f"must be an integer in [0, {MAX_SAMPLE_SEED}]")
+    check_fixed(overrides, FLAGS)
     ranges = uncertainty_ranges(scenario, overrides)
     if params:
         unknown = [p for p in params if p not in ranges]
@@ -183,11 +226,23 @@ def run_sensitivity(*, scenario: str = "baseline", method: str = "sobol",
     if len(ranges) < 2:
         raise ConfigError("--params", list(ranges), "needs at least two uncertainties")
     problem = salib_problem(ranges)
+    size = n * (len(ranges) + (2 if method == "sobol" else 1)) * replicates
+    if size > MAX_RUNS:
+        raise ConfigError("-N", n, f"{method} with {len(ranges)} uncertainties and "
+                          f"{replicates} replicates needs {size:,} runs; at most {MAX_RUNS:,}")
+    for o in overrides:
+        parts = o.split("=", 1)[0].lstrip("+~").split(".")
+        if parts[:2] == ["scenario", "uncertainties"] and len(parts) > 3 and parts[2] in ranges:
+            raise ConfigError(o.split("=", 1)[0], o.split("=", 1)[-1], "sets a part of an "
+                              "uncertainty that is being sampled; give its bare value "
+                              f"(scenario.uncertainties.{parts[2]}=...) or leave it out of "
+                              "--params")
     x = sample(method, problem, n, seed)
     points = [{f"scenario.uncertainties.{name}.value": float(v)
                for name, v in zip(problem["names"], row, strict=True)} for row in x]
     plan = make_plan([f"scenario={scenario}", f"seed={seed}", f"steps={steps}", *overrides],
                      points=points, replicates=replicates)
+    check_plan(plan, "-N")
     res = run_plan(plan, jobs=jobs, out=runs_out, progress=progress)
     y = point_outputs(res.table, output, len(points))
     return SensitivityResult(indices=analyze(method, problem, x, y, seed), runs=res,
@@ -212,11 +267,12 @@ def _sensitivity_main(argv: list[str]) -> None:
     parser.add_argument("-R", "--replicates", type=int_at_least(1), default=None,
                         help=f"seeds per point; default {FULL['replicates']}, "
                              f"--fast {FAST['replicates']}")
-    parser.add_argument("--steps", type=int_at_least(1), default=60, help="months per run")
-    parser.add_argument("--seed", type=int_at_least(0), default=0,
+    parser.add_argument("--steps", type=int_at_least(1, MAX_STEPS), default=60,
+                        help="months per run")
+    parser.add_argument("--seed", type=int_at_least(0, MAX_SAMPLE_SEED), default=0,
                         help="sampling and replicate seed")
     parser.add_argument("--fast", action="store_true", help="N=64, R=2: minutes on two cores")
-    parser.add_argument("-j", "--jobs", type=int_at_least(1), default=default_jobs())
+    parser.add_argument("-j", "--jobs", type=int_at_least(1, MAX_JOBS), default=default_jobs())
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default outputs/sensitivity/DATE/TIME)")
     parser.add_argument("-q", "--quiet", action="store_true")
@@ -228,6 +284,7 @@ def _sensitivity_main(argv: list[str]) -> None:
     params = [p.strip() for p in args.params.split(",") if p.strip()] if args.params else None
     t0 = time.perf_counter()
     try:
+        check_output("--out", out)
         res = run_sensitivity(scenario=args.scenario, method=args.method, output=args.output,
                               params=params, n=n, replicates=reps, steps=args.steps,
                               seed=args.seed, overrides=tuple(args.overrides), jobs=args.jobs,

@@ -14,6 +14,10 @@ A sweep (``aigov -m ...``) writes one job directory per parameter point under
   job (per replicate when N > 1): its overrides, seed, status, error, outcome and final
   observables. It reads any sweep tree (partial, failed, still running, nested, submitit), is
   run by :class:`AggregateCallback` at the end of every multirun and by ``aigov-aggregate``.
+  A multirun with a failed or unfinished job says so in its last line and exits 1.
+- One sweep per directory: before anything is written, :class:`AggregateCallback` checks
+  ``replicates`` and claims the sweep directory (:func:`claim_sweep_dir`): a directory holding
+  another sweep's jobs (different overrides) is refused; the same sweep may resume into it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import hashlib
 import io
 import json
 import os
+import signal
 import sys
 import time
 from collections import Counter
@@ -37,10 +42,19 @@ from omegaconf import DictConfig
 
 from sim.config import RunConfig, build_run_config
 from sim.errors import ConfigError, OneLineParser, fail
-from sim.io import atomic_write_bytes, atomic_write_text, package_versions, write_run
+from sim.io import (
+    atomic_write_bytes,
+    atomic_write_text,
+    claim_file,
+    package_versions,
+    write_run,
+)
 from sim.metrics import OBSERVABLES
 
 STATUS_FILE = "status.json"
+SWEEP_MARKER = ".aigov-sweep.json"  # the overrides of the sweep that owns the directory
+# Test-only: `aigov -m` job number N kills its own process (as an out-of-memory kill would).
+KILL_JOB_ENV = "AIGOV_TEST_KILL_JOB"
 SUMMARY_FILE = "summary.json"
 REPLICATES_FILE = "replicates.csv"
 TABLE_NAMES = ("sweep.parquet", "sweep.csv")
@@ -191,10 +205,12 @@ def sweep_job(cfg: DictConfig, out_dir: Path, job_num: int, sweep_dir: Path) -> 
         n = replicate_count(cfg.get("replicates", 1))
         run = build_run_config(cfg)
         if is_complete(out_dir, job_hash(run, n)):
-            _report(job_num, "skipped (complete)", out_dir, sweep_dir)
+            report_job(job_num, "skipped (complete)", out_dir, sweep_dir)
             return "skipped"
         (out_dir / STATUS_FILE).unlink(missing_ok=True)
         out_dir.mkdir(parents=True, exist_ok=True)
+        if os.environ.get(KILL_JOB_ENV) == str(job_num):
+            os.kill(os.getpid(), signal.SIGKILL)
         if n == 1:
             write_run(GovernanceModel(run).run(), out_dir)
             error = None
@@ -203,8 +219,8 @@ def sweep_job(cfg: DictConfig, out_dir: Path, job_num: int, sweep_dir: Path) -> 
     except Exception as exc:
         error = error_line(exc)
     write_status(out_dir, "failed" if error else "ok", error)
-    _report(job_num, f"failed: {error}" if error else "done", out_dir, sweep_dir,
-            stream=sys.stderr if error else sys.stdout)
+    report_job(job_num, f"failed: {error}" if error else "done", out_dir, sweep_dir,
+               stream=sys.stderr if error else sys.stdout)
     return "failed" if error else "ok"
 
 
@@ -270,7 +286,7 @@ def progress_line(sweep_dir: Path) -> str:
     return f"[{head} done, {failed} failed{eta}]"
 
 
-def _report(job_num: int, what: str, out_dir: Path, sweep_dir: Path, stream=None) -> None:
+def report_job(job_num: int, what: str, out_dir: Path, sweep_dir: Path, stream=None) -> None:
     """Print the job's line; on big sweeps only every 1% of jobs carries the progress."""
     total = sweep_size(str(sweep_dir)) or 0
     every = max(1, total // 100) if total > 500 else 1
@@ -450,16 +466,117 @@ def aggregate(sweep_dir: Path) -> pd.DataFrame:
     return df
 
 
+# -- one sweep per directory --------------------------------------------------------------------
+
+
+def _parsed_overrides(texts: list[str]) -> list:
+    try:
+        return _override_parser().parse_overrides(texts)
+    except Exception:
+        return []  # Hydra reports its own syntax errors
+
+
+def sweep_identity(config: DictConfig) -> dict[str, Any]:
+    """What defines a sweep's jobs: its overrides, in order, and the sweeper's params."""
+    from omegaconf import OmegaConf
+
+    params = config.hydra.sweeper.get("params")
+    return {"overrides": [str(o) for o in config.hydra.overrides.task],
+            "params": OmegaConf.to_container(params) if params else {}}
+
+
+def check_replicates(config: DictConfig) -> None:
+    """Every ``replicates`` value of a sweep must be valid before any job runs."""
+    identity = sweep_identity(config)
+    texts = [*(f"{k}={v}" for k, v in identity["params"].items()), *identity["overrides"]]
+    values = [v for o in _parsed_overrides(texts) if o.get_key_element() == "replicates"
+              for v in (o.sweep_iterator() if o.is_discrete_sweep() else [o.value()])]
+    for value in values or [config.get("replicates", 1)]:
+        replicate_count(value)
+
+
+def _multirun_identity(sweep_dir: Path) -> dict[str, Any] | None:
+    """The identity of a sweep written before markers existed, from its multirun.yaml."""
+    try:
+        with open(sweep_dir / "multirun.yaml", encoding="utf-8") as fh:
+            hydra_cfg = yaml.safe_load(fh)["hydra"]
+        return {"overrides": [str(o) for o in hydra_cfg["overrides"]["task"]],
+                "params": hydra_cfg["sweeper"].get("params") or {}}
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return None
+
+
+def _holds_jobs(sweep_dir: Path) -> bool:
+    """True if ``sweep_dir`` holds a sweep table or a job directory (one level down)."""
+    if any((sweep_dir / name).exists() for name in TABLE_NAMES):
+        return True
+    return any(d.is_dir() and ((d / STATUS_FILE).exists() or (d / ".hydra").is_dir())
+               for d in sweep_dir.iterdir())
+
+
+def claim_sweep_dir(sweep_dir: Path, identity: dict[str, Any]) -> None:
+    """Make ``sweep_dir`` this sweep's, or raise ConfigError (``hydra.sweep.dir``).
+
+    The first sweep writes :data:`SWEEP_MARKER` (created exclusively: of two sweeps racing for
+    a directory one wins). A sweep with the same overrides, in the same order (a resume, under
+    any launcher), shares the directory; a sweep with other overrides is refused. A directory
+    from before markers is judged by its ``multirun.yaml``; one holding jobs or a sweep table
+    without either is refused.
+    """
+    sweep_dir = Path(sweep_dir)
+    marker = sweep_dir / SWEEP_MARKER
+    if marker.exists():
+        held = _read_json(marker)
+    else:
+        held = _multirun_identity(sweep_dir)
+        if held is None and sweep_dir.is_dir() and _holds_jobs(sweep_dir):
+            raise ConfigError("hydra.sweep.dir", str(sweep_dir),
+                              "holds sweep jobs of unknown overrides (no multirun.yaml); "
+                              "choose a new directory")
+        if held is None or held == identity:
+            try:
+                sweep_dir.mkdir(parents=True, exist_ok=True)
+                if claim_file(marker, json.dumps(identity, indent=2) + "\n"):
+                    return
+            except OSError as exc:  # a file where a directory should be, no permission, ...
+                raise ConfigError("hydra.sweep.dir", str(sweep_dir),
+                                  f"cannot be used as a sweep directory: {exc.strerror}") \
+                    from None
+            held = _read_json(marker)  # another sweep claimed it a moment ago
+    if held != identity:
+        theirs = " ".join((held or {}).get("overrides") or []) or "unknown, starting"
+        raise ConfigError("hydra.sweep.dir", str(sweep_dir),
+                          f"holds another sweep's jobs (overrides: {theirs}); a sweep resumes "
+                          "only with the same overrides; choose a new directory")
+
+
 class AggregateCallback(Callback):
-    """Hydra callback: write the sweep table when a multirun ends (conf/config.yaml)."""
+    """Hydra callback (conf/config.yaml): claim the sweep directory when a multirun starts,
+    write the sweep table when it ends; exit 1 if a job failed or did not finish."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        try:
+            check_replicates(config)
+            claim_sweep_dir(Path(os.path.abspath(str(config.hydra.sweep.dir))),
+                            sweep_identity(config))
+        except ConfigError as exc:
+            fail(exc)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         if not sweep_dir.is_dir():
             return
         df = aggregate(sweep_dir)
-        print(f"sweep table: {describe(df)} -> {sweep_dir / TABLE_NAMES[0]}, "
-              f"{sweep_dir / TABLE_NAMES[1]}", flush=True)
+        csv = sweep_dir / TABLE_NAMES[1]
+        print(f"sweep table: {describe(df)} -> {sweep_dir / TABLE_NAMES[0]}, {csv}", flush=True)
+        bad = df[df["status"] != "ok"]
+        if len(bad):
+            first = bad.iloc[0]
+            print(f"sweep finished with failures: {len(bad)} of {len(df)} rows not ok (first: "
+                  f"job {first['job']}, {first['status']}: {first['error'] or 'did not finish'}); "
+                  f"errors in {csv}",
+                  file=sys.stderr, flush=True)
+            raise SystemExit(1)
 
 
 def aggregate_main(argv: list[str] | None = None) -> None:

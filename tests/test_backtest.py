@@ -223,60 +223,147 @@ def _asks_file(tmp_path: Path, asks: dict[str, str]) -> Path:
     return path
 
 
-def test_asks_sets_a_texts_verification_and_its_absence_keeps_the_venue_types(
+def test_asks_sets_a_texts_verification_and_its_absence_reads_the_title(
         synthetic, baseline, tmp_path):
     tmpl = bt.templates(baseline.scenario)
     plain, plans = bt.history_run(baseline, bt.read_events(synthetic))  # a file without `asks`
-    assert all(p.asks is None for p in plans)
+    by_id = {p.id: p for p in plans}
+    assert by_id["club_statement"].asks == "none" and by_id["club_statement"].asks_inferred
+    assert by_id["talk_only"].asks is None  # no text, nothing to read
     verif = {v.name: v.verification for v in plain.scenario.venues}
-    assert verif["club_statement"] == tmpl["summit"][1]
-    assert verif["un_resolution"] == tmpl["un"][1]
+    assert verif["club_statement"] == tmpl["asks_none"][1] == bt.ASKS_BOUNDS["none"][0]
     asked = bt.read_events(_asks_file(tmp_path, {"club_statement": "testing",
                                                  "talk_only": "testing"}))
     run, plans = bt.history_run(baseline, asked)
     verif = {v.name: v.verification for v in run.scenario.venues}
-    assert verif["club_statement"] == tmpl["asks_testing"][1] == bt.ASKS_BOUNDS["testing"][0]
-    assert verif["un_resolution"] == tmpl["un"][1]  # no `asks`: the venue type's
+    assert verif["club_statement"] == tmpl["asks_testing"][1] == bt.ASKS_PRIOR["testing"]
+    assert not {p.id: p for p in plans}["club_statement"].asks_inferred
+    assert verif["un_resolution"] == tmpl["asks_none"][1]  # "a resolution": names no step
     assert verif["talk_only"] == 0.0  # no text: `asks` has nothing to apply to
     free = {f.name for f in bt.free_parameters(baseline, plans)}
     assert "history_asks_testing.verification" in free
-    assert "history_summit.verification" not in free  # every summit text has its own `asks`
-    assert "history_asks_none.verification" not in free  # no text uses the level
+    assert "history_summit.verification" not in free  # every summit text has a level
+    assert "history_asks_reporting.verification" not in free  # no text uses the level
 
 
-def test_history_scenario_declares_one_calibrated_verification_per_asks_level():
+@pytest.mark.parametrize(("title", "venue_type", "level"), [
+    ("statement on pre-deployment safety testing (day 2)", "summit", "testing"),
+    ("commitments to red-team frontier models", "summit", "testing"),
+    ("pledges to publish safety frameworks", "summit", "reporting"),
+    ("a code of conduct with transparency reports", "summit", "reporting"),
+    ("Bletchley Declaration", "summit", "none"),
+    ("A/RES/78/311, international cooperation on AI capacity-building", "un", "none"),
+    ("contested attestation of the latest text", "un", "none"),  # no word of a step
+    ("Framework Convention on Artificial Intelligence", "treaty", "reporting"),
+])
+def test_asks_level_is_read_from_the_title(title, venue_type, level):
+    assert bt.infer_asks(title, venue_type) == level
+
+
+def test_history_scenario_declares_one_verification_per_asks_level():
+    """Each level has its value in its range; it is calibrated exactly when a country text of
+    the real file asks it (and the level is not fixed by definition), else it is its prior."""
     run = load_config("history")
     named = {v.name: v for v in run.scenario.venues}
     declared = yaml.safe_load(bt.HISTORY_YAML.read_text())["venues"]
+    ev = bt.read_events(bt.DEFAULT_EVENTS)
+    assert all(o.asks in bt.ASKS_LEVELS for o in ev.outcomes if o.has_instrument)
+    _, plans = bt.history_run(run, ev)
+    fitted = {p.asks for p in plans if p.has_instrument and p.template != bt.LAB_PLEDGE}
+    fitted -= set(bt.ASKS_FIXED)
     values = []
     for level in bt.ASKS_LEVELS:
         name = f"{bt.TEMPLATE_PREFIX}{bt.ASKS_PREFIX}{level}"
         lo, hi = bt.ASKS_BOUNDS[level]
         assert lo <= named[name].verification <= hi
         source = declared[name]["source"]
-        assert source.startswith("calibrated: aigov-backtest")
         assert f"range [{lo:g}, {hi:g}]" in source
+        if level in fitted:
+            assert source.startswith("calibrated: aigov-backtest")
+        else:
+            assert named[name].verification == bt.ASKS_PRIOR[level]
+            assert source.startswith(("prior: ", "definition: "))
         values.append(named[name].verification)
     assert values == sorted(values)  # asking more never reads as less verifiable
-    ev = bt.read_events(bt.DEFAULT_EVENTS)
-    assert all(o.asks in bt.ASKS_LEVELS for o in ev.outcomes if o.has_instrument)
 
 
 def test_real_file_is_scored_the_same_without_the_field(tmp_path):
-    """The scorer works on a file of the shared schema (no `asks`): every text then gets its
-    venue type's verification."""
+    """The scorer works on a file of the shared schema (no `asks`): every text then gets the
+    level read from its title, which on the real file is the level the annotation gives."""
     data = yaml.safe_load(bt.DEFAULT_EVENTS.read_text())
+    given = {o["id"]: o.get("asks") for o in data["outcomes"]}
     for o in data["outcomes"]:
         o.pop("asks", None)
         o.pop("asks_note", None)
     path = tmp_path / "shared.yaml"
     path.write_text(yaml.safe_dump(data))
     run, ev, plans = bt.load_history("history", bt.read_events(path))
+    assert {p.id: p.asks for p in plans} == given
     tmpl = bt.templates(load_config("history").scenario)
     verif = {v.name: v.verification for v in run.scenario.venues}
-    assert verif["bletchley_safety_testing_statement_2023"] == tmpl["summit"][1]
-    report = bt.backtest(run, ev, plans, range(2))
-    assert len(report["per_outcome"]) == 10 and 0 <= report["mean_f1"] <= 1
+    assert verif["bletchley_safety_testing_statement_2023"] == tmpl["asks_testing"][1]
+    report = bt.backtest(run, ev, plans, range(5))
+    assert len(report["per_outcome"]) == 10 and report["mean_f1"] >= 0.9
+    for r in report["per_outcome"]:
+        assert all(r["key_actors_correct"].values()), r["id"]
+
+
+LATER = """
+schema: 1
+outcomes:
+  - id: convention_signing
+    date: 2024-09-05
+    venue_type: treaty
+    host: Council of a region
+    instrument: Framework Convention on a technology
+    present: [United States, United Kingdom, EU, Canada, Japan]
+    endorsed: [United States, United Kingdom, EU]
+    not_endorsed: []
+  - id: institutes_network
+    date: 2024-11-20
+    venue_type: summit
+    host: United States
+    instrument: mission statement of a network that tests and evaluates frontier models
+    present: [United States, United Kingdom, EU, Canada, Japan, Korea, Singapore]
+    endorsed: [United States, United Kingdom, EU, Canada, Japan, Korea, Singapore]
+    not_endorsed: []
+  - id: leaders_statement
+    date: 2024-11-16
+    venue_type: bilateral
+    host: Peru (location only)
+    instrument: joint statement on human control
+    present: [United States, China]
+    endorsed: [United States, China]
+    not_endorsed: []
+  - id: summit_declaration
+    date: 2025-02-11
+    venue_type: summit
+    host: France
+    instrument: a summit statement
+    present: [United States, China, United Kingdom, EU, India, Canada, Japan, Brazil]
+    endorsed: [China, EU, India, Canada, Japan, Brazil]
+    not_endorsed: [United States, United Kingdom]
+"""
+
+
+def test_a_later_file_of_the_shared_schema_scores_without_asks(tmp_path):
+    """A file of the shared schema (no `asks`) dated after the 2023-24 window, with a treaty, a
+    second session of a bilateral channel and a host off the roster, is scored without error:
+    levels read from the titles, F1 in [0, 1], key actors reported for every country text."""
+    path = tmp_path / "later.yaml"
+    path.write_text(LATER)
+    run, ev, plans = bt.load_history("history", bt.read_events(path))
+    levels = {p.id: p.asks for p in plans}
+    assert levels == {"convention_signing": "reporting", "institutes_network": "testing",
+                      "leaders_statement": "none", "summit_declaration": "none"}
+    assert all(p.asks_inferred for p in plans)
+    assert {v.name: v.decision for v in run.scenario.venues if v.months}["convention_signing"] \
+        == "host_proposal"
+    report = bt.backtest(run, ev, plans, range(3))
+    assert [r["id"] for r in report["per_outcome"]] == [
+        "convention_signing", "institutes_network", "leaders_statement", "summit_declaration"]
+    for r in report["per_outcome"]:
+        assert 0.0 <= r["f1"] <= 1.0 and set(r["key_actors_correct"]) == set(bt.KEY_ACTORS)
 
 
 # -- the history run ---------------------------------------------------------------------------
@@ -302,6 +389,16 @@ def test_real_file_replays_its_ten_outcomes():
     assert [s.venue for s in model.sessions] == [o.id for o in ev.outcomes]
     assert [s.month for s in model.sessions] == [f"{o.ym[0]}-{o.ym[1]:02d}" for o in ev.outcomes]
     assert run.steps >= 30
+
+
+def test_each_outcome_renews_its_own_regime_except_a_bilateral_channel():
+    run, ev, _ = bt.load_history("history")
+    series = {v.name: v.series for v in run.scenario.venues if v.months}
+    channel = series["woodside_biden_xi_2023"]
+    assert series["us_china_geneva_dialogue_2024"] == channel  # the dialogue Woodside opened
+    others = [s for k, s in series.items() if s != channel]
+    assert len(others) == len(set(others)) == 8  # Bletchley and Seoul, the two UNGA texts apart
+    assert run.scenario.counter_forum is None  # the file is the calendar
 
 
 def _shuffled(ev: bt.EventsFile, rng: random.Random, roster: bt.Roster) -> bt.EventsFile:
@@ -397,6 +494,8 @@ def test_history_calibrated_values_carry_provenance():
     changed = [n for n in bt.FREE_PARAMS if run.scenario.params[n] != base.scenario.params[n]]
     for name in changed:
         assert run.scenario.provenance[name]["source"].startswith("calibrated: aigov-backtest")
+    kept = {n: v for n, v in run.scenario.params.items() if n not in bt.FREE_PARAMS}
+    assert kept == {n: base.scenario.params[n] for n in kept}  # nothing else is refitted
     templates = [v for v in run.scenario.venues if v.name.startswith(bt.TEMPLATE_PREFIX)]
     assert templates
 
@@ -407,7 +506,9 @@ def test_tiny_calibration_improves_and_writes_a_valid_block(synthetic, baseline,
     assert cal.fit[2] >= cal.prior_fit[2]
     for f, v in zip(cal.free, cal.values, strict=True):
         assert f.lo <= v <= f.hi
-    assert {f.template for f in cal.free if f.template} == {"un", "summit", bt.LAB_PLEDGE}
+    # the UN text is a consensus text (its ambition changes no signature); every text asks
+    # `none`, read from its title, and `none` is fixed at 0
+    assert {f.template for f in cal.free if f.template} == {"summit", bt.LAB_PLEDGE}
     target = tmp_path / "history.yaml"
     target.write_text("# header kept\ndefaults:\n  - baseline\n  - _self_\nname: history\n")
     block = bt.render_block(baseline, bt.templates(baseline.scenario), cal, "2026-11-22")
@@ -426,6 +527,46 @@ def test_tiny_calibration_improves_and_writes_a_valid_block(synthetic, baseline,
     sc = build_scenario(merged)
     assert bt.templates(sc)["summit"][0] == pytest.approx(
         cal.values[[f.name for f in cal.free].index("history_summit.ambition")])
+
+
+def test_calibrated_values_sit_inside_their_ranges_away_from_the_edges():
+    """Every value the calibration wrote is inside its declared range and not within 2% of the
+    range's width of an end, unless its provenance states why (the word 'edge:')."""
+    run = load_config("history")
+    base = load_config("baseline")
+    _, plans = bt.history_run(base, bt.read_events(bt.DEFAULT_EVENTS))
+    free = bt.free_parameters(base, plans)
+    x = bt.current_values(run, free, bt.templates(run.scenario))
+    declared = yaml.safe_load(bt.HISTORY_YAML.read_text())
+    sources = {**{k: v.get("source", "") for k, v in declared["venues"].items()},
+               **{k: v["source"] for sec in ("levers", "uncertainties", "constants")
+                  for k, v in declared.get(sec, {}).items()}}
+    for f, v in zip(free, x, strict=True):
+        source = sources[f.name.split(".")[0]]
+        assert f.lo <= v <= f.hi, f.name
+        margin = 0.02 * (f.hi - f.lo)
+        if (v - f.lo < margin or f.hi - v < margin) and "edge:" not in source:
+            pytest.fail(f"{f.name} = {v:g} at an end of [{f.lo:g}, {f.hi:g}] with no reason")
+
+
+def test_prior_penalty_and_held_out_outcomes(synthetic, baseline):
+    free = [bt.FreeParameter("a", 0.0, 2.0), bt.FreeParameter("b", 0.5, 1.0)]
+    assert bt.prior_penalty(free, [1.0, 0.5], [0.0, 0.75], weight=0.1) == pytest.approx(
+        0.1 * ((1.0 / 2.0) ** 2 + (0.25 / 0.5) ** 2))
+    ev = bt.read_events(synthetic)
+    _, plans = bt.history_run(baseline, ev)
+    free = bt.free_parameters(baseline, plans)
+    x0 = bt.current_values(baseline, free, bt.templates(baseline.scenario))
+    loss = bt.Loss(baseline, free, ev, bt.templates(baseline.scenario), [0], prior=x0,
+                   held_out={"club_statement"})
+    loss(x0)
+    assert [g.id for g in loss.goals] == ["un_resolution", "talk_only", "lab_pledge"]
+    x1 = x0.copy()
+    x1[0] = free[0].hi
+    unpulled = bt.Loss(baseline, free, ev, bt.templates(baseline.scenario), [0],
+                       held_out={"club_statement"})
+    pull = bt.prior_penalty(free, x1, x0)
+    assert pull > 0 and loss(x1) - unpulled(x1) == pytest.approx(pull)
 
 
 def test_templates_fall_back_to_median_of_same_rule(baseline):

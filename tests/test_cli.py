@@ -59,6 +59,7 @@ BAD = [
     (["scenario.venues.woodside_2023.invite=[United States,Atlantis]"], "Atlantis"),
     (["+typo=1"], "typo"),
     (["steps=1O"], "steps"),
+    (["replicates=0"], "replicates=0"),
 ]
 
 

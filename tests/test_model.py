@@ -196,9 +196,10 @@ def test_camps_at_month_60_follow_the_dynamics_not_an_input(baseline_run):
 
 
 def test_regimes_lapse_without_renewal():
-    """No venue after the first year (and no counter-forum): every regime lapses regime_lapse months after its last
-    text, and commitments fall back to the domestic rules."""
-    over = ["scenario.venues.un_capacity.calendar=[]", "scenario.venues.summit_series.calendar=[]",
+    """No venue after the first year (and no counter-forum): every regime lapses regime_lapse
+    months after its last text, and commitments fall back to the domestic rules."""
+    over = ["scenario.venues.un_capacity.calendar=[]",
+            "scenario.venues.summit_series.calendar=[]",
             "scenario.constants.regime_lapse=12", "~scenario.counter_forum"]
     m = sim.run("baseline", over, steps=48).model
     assert m.regime_series and not m.regime_active.any()

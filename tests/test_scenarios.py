@@ -37,8 +37,7 @@ EXPECTED_CHANGES = {
                "venues.summit_series.ambition", "venues.summit_series.source"},
     "uk_bridge": {"venues.seoul_2024.invite", "venues.seoul_2024.source"},
     "exclusive_club": {"venues.summit_series.label", "venues.summit_series.also_invite",
-                       "venues.summit_series.exclude", "venues.summit_series.source",
-                       "venues.china_forum"},
+                       "venues.summit_series.exclude", "venues.summit_series.source"},
     "safety_for_compute": {"levers.safety_for_compute.value", "levers.safety_for_compute.source",
                            "levers.deal_rivalry_gate.value", "levers.deal_rivalry_gate.range",
                            "levers.deal_rivalry_gate.source", "venues.us_china_safety_dialogue"},
@@ -47,6 +46,7 @@ EXPECTED_CHANGES = {
                     *(f"venues.{v}.{k}" for v in GOVERNMENT_VENUES for k in ("calendar",
                                                                              "source"))},
     "open_source_commons": {"venues.uk_china_open_source"},
+    "us_new_administration": {"events.us_new_government_2025"},
 }
 
 

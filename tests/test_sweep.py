@@ -39,7 +39,7 @@ def basic_sweep(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """Four jobs, basic launcher: two seeds times a good and a bad horizon."""
     d = tmp_path_factory.mktemp("sweep") / "s"
     proc = aigov_multirun("seed=0,1", "steps=6,-1", f"hydra.sweep.dir={d}")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # failed jobs: the table is written, exit 1
     return d, proc
 
 
@@ -73,6 +73,9 @@ def test_sweep_keeps_failed_jobs_and_matches_single_runs(basic_sweep):
         assert {k: rec[k] for k in OBSERVABLES} == single["final"]
     assert "[4/4 done, 2 failed]" in proc.stdout + proc.stderr
     assert "sweep table: 4 rows (2 ok, 2 failed, 0 pending)" in proc.stdout
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("sweep finished with failures: 2 of 4 rows not ok")
+    assert "steps=-1" in last
 
 
 def test_resume_skips_complete_jobs_and_reruns_the_rest(basic_sweep, tmp_path):
@@ -83,7 +86,7 @@ def test_resume_skips_complete_jobs_and_reruns_the_rest(basic_sweep, tmp_path):
     (d / "0" / "status.json").unlink()  # as if killed before the job finished
     kept = (d / "2" / "summary.json").stat().st_mtime_ns
     proc = aigov_multirun("seed=0,1", "steps=6,-1", f"hydra.sweep.dir={d}")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     out = proc.stdout + proc.stderr
     assert "job 0: done" in out and "job 2: skipped (complete)" in out
     assert out.count("skipped (complete)") == 1  # failed jobs are retried, not skipped
@@ -117,12 +120,14 @@ def test_replicates_run_spawned_seeds_and_record_them(tmp_path):
     assert summary["replicates"] == 3 and summary["replicate_seeds"] == replicate_seeds(5, 3)
 
 
-def test_bad_replicates_fails_the_job_not_the_sweep(tmp_path):
+@pytest.mark.parametrize("value", ["0", "2,0", "abc"])
+def test_bad_replicates_is_refused_before_the_sweep_starts(tmp_path, value):
     d = tmp_path / "bad"
-    proc = aigov_multirun("steps=4", "replicates=0", f"hydra.sweep.dir={d}")
-    assert proc.returncode == 0
-    df = pd.read_parquet(d / "sweep.parquet")
-    assert list(df["status"]) == ["failed"] and "replicates=0" in df["error"].iloc[0]
+    proc = aigov_multirun("steps=4", f"replicates={value}", f"hydra.sweep.dir={d}")
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: replicates=") and "[1, " in lines[0]
+    assert not d.exists()
 
 
 def _fake_job(path: Path, overrides: list[str], status: dict | None, summary: dict | None):
@@ -240,7 +245,7 @@ def test_acceptance_failing_point_keeps_every_other_row(tmp_path):
     d = tmp_path / "f"
     proc = aigov_multirun("seed=range(0,10)", "steps=24,-1,36", "hydra/launcher=parallel",
                           f"hydra.sweep.dir={d}", timeout=1800)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     df = pd.read_parquet(d / "sweep.parquet")
     assert len(df) == 30
     assert (df["status"] == "failed").sum() == 10 and (df[df["steps"] == -1]["status"]

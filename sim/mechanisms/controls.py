@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import clip, fill_diagonal
+from sim.mechanisms import clip
 
 
 def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety: np.ndarray,
@@ -30,16 +30,9 @@ def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety:
     the diagonal. Controls are bloc policy: a distrusted ally is not a target (version 1 charged
     distrust to friends as well).
     """
-    ratio = np.minimum(capability / np.maximum(capability, 1e-12)[:, None], 1.0)
-    opposition = 0.5 - 0.5 * np.multiply.outer(alignment, alignment)
-    threat = opposition * (1.0 - trust) * (w_capability * ratio
-                                           + w_unsafe * (1.0 - verified_safety))
-    threat += w_rivalry * rivalry
-    if club_easing:
-        threat *= 1.0 - club_easing * shared_depth
-    pressure = clip((hawkishness * (supply > 0))[:, None] * threat, 0.0, 1.0)
-    fill_diagonal(pressure, 0.0)
-    return pressure
+    return control_pressure_rows(np.arange(capability.size), capability, trust, verified_safety,
+                                 rivalry, hawkishness, supply, alignment, shared_depth,
+                                 w_capability, w_unsafe, w_rivalry, club_easing)
 
 
 def follow_leaders(pressure: np.ndarray, controls: np.ndarray, alignment: np.ndarray,
@@ -48,16 +41,8 @@ def follow_leaders(pressure: np.ndarray, controls: np.ndarray, alignment: np.nda
     matched the US rules of October 2022): supplier i's pressure on j is at least
     follow * max(0, a_i a_L) * controls[L, j], L the leader on i's side. Leaders and
     non-suppliers are unchanged."""
-    a, b = leaders
-    side_a = alignment * alignment[a] >= alignment * alignment[b]
-    lead = np.where(side_a, a, b)
-    weight = follow * np.maximum(alignment * alignment[lead], 0.0) * (supply > 0)
-    weight[[a, b]] = 0.0
-    if not weight.any():
-        return pressure
-    out = np.maximum(pressure, weight[:, None] * controls[lead])
-    fill_diagonal(out, 0.0)
-    return out
+    return follow_leaders_rows(np.arange(alignment.size), pressure, controls, alignment,
+                               supply, leaders, follow)
 
 
 def adjust_controls(controls: np.ndarray, pressure: np.ndarray, tighten: float,

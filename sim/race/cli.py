@@ -16,11 +16,22 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.errors import ConfigError, OneLineParser, fail
+from sim.config import PARAMETERS
+from sim.errors import ConfigError, OneLineParser, check_output, fail
 from sim.race import game
 from sim.race.evolution import finite_mutation_share, stationary_share_au
 
 MUTATIONS_PER_RUN = 20_000
+# Upper ends: the model's own hard bounds of the race parameters (sim.config.PARAMETERS), so
+# that every payoff, threshold and share stays a finite number; sizes that bound the work.
+HI = {name: PARAMETERS[f"race_{name}"].hi for name in ("b", "c", "B", "W", "s", "beta")}
+MAX_Z = 1_000_000  # labs; the stationary share costs O(Z)
+MAX_Z_SIMULATED = 100_000  # labs held as Mesa agents by --simulate
+MAX_RUNS = 10_000
+MAX_STEPS = 10**15  # update events per replicate (null events are skipped, mutations are not)
+MAX_MUTATIONS = 10**8  # expected mutations over all replicates (runs x steps x mu)
+MIN_MU = 1e-12
+MAX_GRID = 1001
 
 DEFAULTS = {
     "b": 4.0,
@@ -57,19 +68,24 @@ HELP = {
 }
 
 RULES = {
-    "b": (float, lambda x: x > 0, "must be a number > 0"),
-    "c": (float, lambda x: x >= 0, "must be a number >= 0"),
-    "B": (float, lambda x: x >= 0, "must be a number >= 0"),
-    "W": (float, lambda x: x > 0, "must be a number > 0"),
-    "s": (float, lambda x: x >= 1, "must be a number >= 1"),
+    "b": (float, lambda x: 0 < x <= HI["b"], f"must be a number > 0 and <= {HI['b']:g}"),
+    "c": (float, lambda x: 0 <= x <= HI["c"], f"must be a number >= 0 and <= {HI['c']:g}"),
+    "B": (float, lambda x: 0 <= x <= HI["B"], f"must be a number >= 0 and <= {HI['B']:g}"),
+    "W": (float, lambda x: PARAMETERS["race_W"].lo <= x <= HI["W"],
+          f"must be a number > 0 (at least {PARAMETERS['race_W'].lo:g}) and <= {HI['W']:g}"),
+    "s": (float, lambda x: 1 <= x <= HI["s"], f"must be a number >= 1 and <= {HI['s']:g}"),
     "pr": (float, lambda x: 0 <= x <= 1, "must be a number in [0, 1]"),
-    "Z": (int, lambda x: x >= 2, "must be an integer >= 2"),
-    "beta": (float, lambda x: x >= 0, "must be a number >= 0"),
-    "runs": (int, lambda x: x >= 1, "must be an integer >= 1"),
-    "seed": (int, lambda x: x >= 0, "must be an integer >= 0"),
-    "mu": (float, lambda x: 0 < x <= 1, "must be a number in (0, 1]"),
-    "steps": (int, lambda x: x >= 10, "must be an integer >= 10"),
-    "grid": (int, lambda x: x >= 2, "must be an integer >= 2"),
+    "Z": (int, lambda x: 2 <= x <= MAX_Z, f"must be an integer >= 2 and <= {MAX_Z}"),
+    "beta": (float, lambda x: 0 <= x <= HI["beta"],
+             f"must be a number >= 0 and <= {HI['beta']:g}"),
+    "runs": (int, lambda x: 1 <= x <= MAX_RUNS, f"must be an integer >= 1 and <= {MAX_RUNS}"),
+    "seed": (int, lambda x: 0 <= x <= 2**63 - 1, "must be an integer >= 0 and < 2^63"),
+    "mu": (float, lambda x: MIN_MU <= x <= 1,
+           f"must be a number in (0, 1] (at least {MIN_MU:g})"),
+    "steps": (int, lambda x: 10 <= x <= MAX_STEPS,
+              f"must be an integer >= 10 and <= {MAX_STEPS:g}"),
+    "grid": (int, lambda x: 2 <= x <= MAX_GRID,
+             f"must be an integer >= 2 and <= {MAX_GRID}"),
 }
 
 
@@ -145,6 +161,8 @@ def _validated(name: str, raw: object) -> float | int | None:
         return None
     kind, ok, allowed = RULES[name]
     value = _number(raw)
+    if isinstance(value, int) and abs(value) >= 10**15:
+        value = float(value)  # 1e308 is shown as such, not as its 309 digits
     if isinstance(value, str) or not math.isfinite(value):
         raise ConfigError(f"--{name}", value, allowed)
     if kind is int and not float(value).is_integer():
@@ -161,7 +179,21 @@ def parse_settings(argv: list[str] | None = None) -> tuple[Settings, argparse.Na
     if args.phase_diagram and args.json:
         parser.error("argument --json: not allowed with argument --phase-diagram")
     values = {name: _validated(name, getattr(args, name)) for name in DEFAULTS}
-    return Settings(**values), args
+    cfg = Settings(**values)
+    if args.simulate:
+        _check_work(cfg)
+    return cfg, args
+
+
+def _check_work(cfg: Settings) -> None:
+    """--simulate: the labs held in memory and the mutations drawn over all replicates."""
+    if cfg.Z > MAX_Z_SIMULATED:
+        raise ConfigError("--Z", cfg.Z, f"must be at most {MAX_Z_SIMULATED} with --simulate")
+    mutations = cfg.runs * steps_per_run(cfg) * cfg.mu
+    if mutations > MAX_MUTATIONS:
+        flag, value = ("--steps", cfg.steps) if cfg.steps is not None else ("--runs", cfg.runs)
+        raise ConfigError(flag, value, f"runs x steps x mu = {mutations:.3g} mutations to "
+                          f"simulate; at most {MAX_MUTATIONS:g}")
 
 
 def game_summary(cfg: Settings) -> dict[str, object]:
@@ -242,6 +274,18 @@ def format_table(cfg: Settings, summary: dict[str, object], simulated: dict | No
     return "\n".join(lines)
 
 
+def finite(value):
+    """``value`` with every NaN or infinity replaced by None (null in JSON, which has no such
+    numbers); the bounds keep them out, this keeps the output valid whatever happens."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _phase_diagram(cfg: Settings, out: Path) -> Path:
     from matplotlib.figure import Figure
 
@@ -250,6 +294,7 @@ def _phase_diagram(cfg: Settings, out: Path) -> Path:
     formats = Figure().canvas.get_supported_filetypes()
     if out.suffix.lstrip(".").lower() not in formats:
         raise ConfigError("--out", str(out), f"must end in one of .{', .'.join(sorted(formats))}")
+    check_output("--out", out, kind="file")
     if not out.parent.is_dir():
         raise ConfigError("--out", str(out), f"directory {out.parent} does not exist")
     try:
@@ -271,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         fail(err)
     if args.json:
-        print(json.dumps({**summary, **(simulated or {})}))
+        print(json.dumps(finite({**summary, **(simulated or {})}), allow_nan=False))
     else:
         print(format_table(cfg, summary, simulated))
     return 0
