@@ -24,7 +24,8 @@ import sim
 from sim.errors import OneLineParser
 
 SCENARIOS = ("baseline", "exclusive_club", "safety_for_compute", "tariff_shock", "track2_only",
-             "uk_bridge", "un_led", "open_source_commons", "history", "un_members")
+             "uk_bridge", "un_led", "open_source_commons", "history", "us_new_administration",
+             "un_members")
 SEEDS = (0, 1, 2, 3)
 # (label, scenario, seed, steps, overrides): longer runs, and rosters past the per-pair ledger
 EXTRA = (("baseline_240", "baseline", 5, 240, ()),

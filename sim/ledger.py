@@ -19,6 +19,8 @@ CAUSES = ("cosigning", "dialogue", "exclusion", "verification", "rivalry", "rela
           "bounds")
 DRIFT = "drift"
 PAIRS_UP_TO = 400
+STEP_CAUSES = ("verification", "rivalry", "relaxation", "bounds", DRIFT)  # once a month each
+_STEP = {c: k for k, c in enumerate(STEP_CAUSES)}
 
 
 class TrustLedger:
@@ -29,9 +31,17 @@ class TrustLedger:
         self._pairs = max(n * (n - 1), 1)
         self._month = dict.fromkeys((*CAUSES, DRIFT), 0.0)
         self.rows: list[dict[str, float]] = []
-        self.cumulative: dict[str, np.ndarray] | None = (
-            {c: np.zeros((n, n)) for c in (*CAUSES, DRIFT)} if n <= PAIRS_UP_TO else None)
+        self.cumulative: dict[str, np.ndarray] | None = None
+        if n <= PAIRS_UP_TO:  # one array, the step's causes last and in STEP_CAUSES order
+            order = (*(c for c in CAUSES if c not in _STEP), *STEP_CAUSES)
+            self._cumulative = np.zeros((len(order), n, n))
+            self.cumulative = {c: self._cumulative[order.index(c)] for c in (*CAUSES, DRIFT)}
         self._zero: np.ndarray | None = None
+        # the monthly step's changes, one (N, N) slot per cause of STEP_CAUSES, recorded
+        # together by close_step(); a slot is zero wherever it was not written this month
+        self.step = np.zeros((len(STEP_CAUSES), n, n))
+        self._held: list = [None] * len(STEP_CAUSES)  # what each slot holds besides zeros
+        self._written = [False] * len(STEP_CAUSES)
 
     def add(self, cause: str, delta: np.ndarray) -> None:
         """Record a change of trust (or, for ``drift``, of the baseline) made by ``cause``."""
@@ -60,6 +70,50 @@ class TrustLedger:
         put_crossing(z, s, rows, cols)
         self.add(cause, z)
         put_crossing(z, s, 0.0, 0.0)
+
+    def slot(self, cause: str) -> np.ndarray:
+        """The step's (N, N) slot for ``cause``, for the caller to write whole this month."""
+        k = _STEP[cause]
+        self._held[k] = self._written[k] = True
+        return self.step[k]
+
+    def put_rows(self, cause: str, rows: np.ndarray, delta_rows: np.ndarray) -> None:
+        """Write the step's change for ``cause``, zero outside ``rows`` (its rows given)."""
+        k = self._clear(_STEP[cause])
+        self.step[k][rows] = delta_rows
+        self._held[k], self._written[k] = rows, True
+
+    def put_crossing(self, cause: str, s: Support, rows: np.ndarray, cols: np.ndarray) -> None:
+        """Write the step's change for ``cause``, zero off the support ``s`` (given as
+        :func:`sim.mechanisms.support.crossing` takes it)."""
+        k = self._clear(_STEP[cause])
+        put_crossing(self.step[k], s, rows, cols)
+        self._held[k], self._written[k] = s, True
+
+    def _clear(self, k: int) -> int:
+        """Zero what slot k holds (from an earlier month); returns k."""
+        held, slot = self._held[k], self.step[k]
+        if held is True:
+            slot.fill(0.0)
+        elif isinstance(held, Support):
+            put_crossing(slot, held, 0.0, 0.0)
+        elif held is not None:
+            slot[held] = 0.0
+        self._held[k] = None
+        return k
+
+    def close_step(self) -> None:
+        """Record the step's changes (the slots written this month; the others are zeroed):
+        the same sums and cumulative changes as add() of each, taken in one pass."""
+        for k, written in enumerate(self._written):
+            if not written and self._held[k] is not None:
+                self._clear(k)
+        sums = np.add.reduce(self.step, axis=(1, 2)).tolist()
+        for cause, total in zip(STEP_CAUSES, sums, strict=True):
+            self._month[cause] += total
+        if self.cumulative is not None:
+            self._cumulative[-len(STEP_CAUSES):] += self.step
+        self._written = [False] * len(STEP_CAUSES)
 
     def _zeros(self) -> np.ndarray:
         """An (N, N) matrix of zeros kept for add_rows and add_crossing (zero between uses)."""

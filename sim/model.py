@@ -125,7 +125,6 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         named = [idx[c] for e in sc.events if e.kind in ("controls", "rivalry")
                  for c in (e.actor, *(e.targets if e.kind == "rivalry" else ()))]
         self._support = support(n, [*np.flatnonzero(self.supply > 0), *named])
-        self._deltas = tuple(np.empty((n, n)) for _ in range(3))  # relaxation, bounds, drift
         self._j = np.empty((n, n))  # the month's propensities
         self._regime_term: np.ndarray | None = None  # propensity_regime * shared_depth
 

@@ -132,7 +132,7 @@ class MonthMixin:
             observed = rng.random((n, n)) < book.verif
             self.verified = np.where(observed, self.implemented[None, :], self.verified)
             t1 = trust_m.verification_update(t0, observed, ok, p["trust_gain"], p["trust_loss"])
-            self.ledger.add("verification", t1 - t0)
+            np.subtract(t1, t0, out=self.ledger.slot("verification"))
             return t1
         observed = uniform_rows(rng, n, book.link_runs) < book.verif[rows]
         self.verified[rows] = np.where(observed, self.implemented[None, :], self.verified[rows])
@@ -140,7 +140,7 @@ class MonthMixin:
         before = t0[rows]
         t1[rows] = after = trust_m.verification_update(before, observed, ok, p["trust_gain"],
                                                        p["trust_loss"])
-        self.ledger.add_rows("verification", rows, after - before)
+        self.ledger.put_rows("verification", rows, after - before)
         return t1
 
     def _rivalry_cut(self, t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,7 +152,7 @@ class MonthMixin:
         if s.dense:
             felt = self.rivalry + weight * (self.controls + self.controls.T)
             t2 = trust_m.rivalry_cut(t1, felt, cut)
-            ledger.add("rivalry", t2 - t1)
+            np.subtract(t2, t1, out=ledger.slot("rivalry"))
             return t2, felt
         t = t1.copy() if t1 is t0 else t1
         felt_r, felt_c = trust_m.felt_rivalry_rows(self.rivalry, self.controls, s.rows, weight)
@@ -160,7 +160,7 @@ class MonthMixin:
         t2_r = trust_m.rivalry_cut(t1_r, felt_r, cut)
         t2_c = trust_m.rivalry_cut(t1_c, felt_c[:, s.others].T, cut)
         put_crossing(t, s, t2_r, t2_c)
-        ledger.add_crossing("rivalry", s, t2_r - t1_r, t2_c - t1_c)
+        ledger.put_crossing("rivalry", s, t2_r - t1_r, t2_c - t1_c)
         return t, symmetric_rows(felt_r, felt_c.T)
 
     def _trust_month(self, ok: np.ndarray) -> np.ndarray:
@@ -170,16 +170,12 @@ class MonthMixin:
         p, n, ledger, s = self.p, self.n, self.ledger, self._support
         t0 = self.trust
         t, felt = self._rivalry_cut(t0, self._verification(t0, ok))
-        d_relax, d_bounds, d_drift = self._deltas
         baseline = np.empty((n, n))
-        clipped = trust_m.relax_clip_drift(
-            t, self.baseline, p["trust_relax"], p["trust_drift"], new_baseline=baseline,
-            d_relax=d_relax, d_bounds=d_bounds, d_drift=d_drift)
+        trust_m.relax_clip_drift(t, self.baseline, p["trust_relax"], p["trust_drift"],
+                                 new_baseline=baseline, d_relax=ledger.slot("relaxation"),
+                                 d_bounds=ledger.slot("bounds"), d_drift=ledger.slot(DRIFT))
         self.trust, self.baseline = t, baseline
-        ledger.add("relaxation", d_relax)
-        if clipped:  # else the change is zero, which adds nothing
-            ledger.add("bounds", d_bounds)
-        ledger.add(DRIFT, d_drift)
+        ledger.close_step()
         fade = 1.0 - p["rivalry_decay"]
         if s.dense:
             self.rivalry *= fade

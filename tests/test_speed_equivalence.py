@@ -111,6 +111,36 @@ def test_relax_clip_drift_is_the_plain_sequence(n, block):
     assert got[1].sum() == (t3 - t2).sum() and got[2].sum() == (trust - t3).sum()
 
 
+def control_pressure_plain(capability, trust, verified_safety, rivalry, hawkishness, supply,
+                           alignment, shared_depth, w_capability, w_unsafe, w_rivalry,
+                           club_easing):
+    """controls.control_pressure as version 2 first wrote it, on whole matrices."""
+    ratio = np.minimum(capability / np.maximum(capability, 1e-12)[:, None], 1.0)
+    opposition = 0.5 - 0.5 * np.multiply.outer(alignment, alignment)
+    threat = opposition * (1.0 - trust) * (w_capability * ratio
+                                           + w_unsafe * (1.0 - verified_safety))
+    threat += w_rivalry * rivalry
+    if club_easing:
+        threat *= 1.0 - club_easing * shared_depth
+    pressure = np.clip((hawkishness * (supply > 0))[:, None] * threat, 0.0, 1.0)
+    np.fill_diagonal(pressure, 0.0)
+    return pressure
+
+
+def follow_leaders_plain(pressure, controls, alignment, supply, leaders, follow):
+    """controls.follow_leaders as version 2 first wrote it, on whole matrices."""
+    a, b = leaders
+    side_a = alignment * alignment[a] >= alignment * alignment[b]
+    lead = np.where(side_a, a, b)
+    weight = follow * np.maximum(alignment * alignment[lead], 0.0) * (supply > 0)
+    weight[[a, b]] = 0.0
+    if not weight.any():
+        return pressure
+    out = np.maximum(pressure, weight[:, None] * controls[lead])
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
 @pytest.mark.parametrize("deal", [False, True])
 def test_controls_on_rows_match_the_whole_matrices(deal):
     rng = np.random.default_rng(3)
@@ -120,12 +150,14 @@ def test_controls_on_rows_match_the_whole_matrices(deal):
     cap, trust, verified = rng.random(n) + 0.1, rng.random((n, n)), rng.random((n, n))
     align, hawk, depth = rng.uniform(-1, 1, n), rng.random(n), rng.random((n, n))
     args = (cap, trust, verified, rivalry, hawk, supply, align, depth, 1.0, 0.6, 1.0, 0.5)
-    plain = ctrl_m.control_pressure(*args)
+    plain = control_pressure_plain(*args)
+    assert same(ctrl_m.control_pressure(*args), plain)
     rows_p = ctrl_m.control_pressure_rows(rows, *args)
     assert same(rows_p, plain[rows])
     assert np.all(np.delete(plain, rows, axis=0) == 0)
     poles = (0, 1)
-    full = ctrl_m.follow_leaders(plain, controls, align, supply, poles, 0.7)
+    full = follow_leaders_plain(plain, controls, align, supply, poles, 0.7)
+    assert same(ctrl_m.follow_leaders(plain, controls, align, supply, poles, 0.7), full)
     assert same(ctrl_m.follow_leaders_rows(rows, rows_p, controls, align, supply, poles, 0.7),
                 full[rows])
     assert np.all(np.delete(full, rows, axis=0) == 0)
@@ -313,3 +345,38 @@ def test_is_kept_says_when_clipping_changes_nothing():
         bad[i, j] = v
         assert not trust_m.is_kept(bad, rows)
         assert not np.array_equal(trust_m.clip_trust_rows(bad, rows), bad)
+
+
+@pytest.mark.parametrize("n", [6, 12, 401])
+def test_ledger_step_slots_record_what_add_records(n):
+    """Three months of the step's changes through the slots (whole, rows, crossing, unwritten)
+    against add() of each change: the same rows, cumulative changes and a clean slate."""
+    rng = np.random.default_rng(n)
+    plain, fast = TrustLedger(n), TrustLedger(n)
+    s = support(n, [1, 4])
+    for month in range(3):
+        session = rng.normal(size=(n, n))  # a session's change before the step
+        plain.add("bounds", session)
+        fast.add("bounds", session)
+        changes = {}
+        if month != 1:  # verification only on some rows, not every month
+            rows = np.sort(rng.choice(n, 3, replace=False))
+            changes["verification"] = np.zeros((n, n))
+            changes["verification"][rows] = rng.normal(size=(3, n))
+            fast.put_rows("verification", rows, changes["verification"][rows])
+        r, c = rng.normal(size=(s.rows.size, n)), rng.normal(size=(s.others.size, s.rows.size))
+        changes["rivalry"] = np.zeros((n, n))
+        put_crossing(changes["rivalry"], s, r, c)
+        fast.put_crossing("rivalry", s, r, c)
+        for cause in ("relaxation", "drift") + (("bounds",) if month == 0 else ()):
+            changes[cause] = rng.normal(size=(n, n))
+            fast.slot(cause)[...] = changes[cause]
+        for cause in ("verification", "rivalry", "relaxation", "bounds", "drift"):
+            if cause in changes:
+                plain.add(cause, changes[cause])
+        fast.close_step()
+        plain.close(month + 1), fast.close(month + 1)
+    assert plain.rows == fast.rows
+    if plain.cumulative is not None:
+        for cause in plain.cumulative:
+            assert same(plain.cumulative[cause], fast.cumulative[cause])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import clip
+from sim.mechanisms import clip, fill_diagonal
 
 
 def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety: np.ndarray,
@@ -30,9 +30,9 @@ def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety:
     the diagonal. Controls are bloc policy: a distrusted ally is not a target (version 1 charged
     distrust to friends as well).
     """
-    return control_pressure_rows(np.arange(capability.size), capability, trust, verified_safety,
-                                 rivalry, hawkishness, supply, alignment, shared_depth,
-                                 w_capability, w_unsafe, w_rivalry, club_easing)
+    return control_pressure_rows(None, capability, trust, verified_safety, rivalry, hawkishness,
+                                 supply, alignment, shared_depth, w_capability, w_unsafe,
+                                 w_rivalry, club_easing)
 
 
 def follow_leaders(pressure: np.ndarray, controls: np.ndarray, alignment: np.ndarray,
@@ -41,8 +41,7 @@ def follow_leaders(pressure: np.ndarray, controls: np.ndarray, alignment: np.nda
     matched the US rules of October 2022): supplier i's pressure on j is at least
     follow * max(0, a_i a_L) * controls[L, j], L the leader on i's side. Leaders and
     non-suppliers are unchanged."""
-    return follow_leaders_rows(np.arange(alignment.size), pressure, controls, alignment,
-                               supply, leaders, follow)
+    return follow_leaders_rows(None, pressure, controls, alignment, supply, leaders, follow)
 
 
 def adjust_controls(controls: np.ndarray, pressure: np.ndarray, tighten: float,
@@ -66,30 +65,46 @@ def safety_for_compute(controls: np.ndarray, verified_safety: np.ndarray, trust:
     return controls * (1.0 - easing * fired), fired
 
 
-def control_pressure_rows(rows: np.ndarray, capability: np.ndarray, trust: np.ndarray,
+def _rows(x: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """x[rows]; all of x (no copy) when ``rows`` is None."""
+    return x if rows is None else x[rows]
+
+
+def _zero_own(m: np.ndarray, rows: np.ndarray | None) -> None:
+    """Zero the entries of rows ``rows`` of an (N, N) matrix that pair a country with itself,
+    in place (m holds those rows; all rows when ``rows`` is None)."""
+    if rows is None:
+        fill_diagonal(m, 0.0)
+    else:
+        m[np.arange(rows.size), rows] = 0.0
+
+
+def control_pressure_rows(rows: np.ndarray | None, capability: np.ndarray, trust: np.ndarray,
                           verified_safety: np.ndarray, rivalry: np.ndarray,
                           hawkishness: np.ndarray, supply: np.ndarray, alignment: np.ndarray,
                           shared_depth: np.ndarray, w_capability: float, w_unsafe: float,
                           w_rivalry: float, club_easing: float) -> np.ndarray:
     """control_pressure(...)[rows], computed on those rows only (|rows|, N): the pressure of
-    a country that supplies no chips is zero, so only suppliers' rows need computing."""
-    ratio = np.minimum(capability / np.maximum(capability[rows], 1e-12)[:, None], 1.0)
-    opposition = 0.5 - 0.5 * np.multiply.outer(alignment[rows], alignment)
-    threat = opposition * (1.0 - trust[rows]) * (w_capability * ratio
-                                                 + w_unsafe * (1.0 - verified_safety[rows]))
-    threat += w_rivalry * rivalry[rows]
+    a country that supplies no chips is zero, so only suppliers' rows need computing. ``rows``
+    None: every row (the whole matrix)."""
+    ratio = np.minimum(capability / np.maximum(_rows(capability, rows), 1e-12)[:, None], 1.0)
+    opposition = 0.5 - 0.5 * np.multiply.outer(_rows(alignment, rows), alignment)
+    threat = opposition * (1.0 - _rows(trust, rows)) * (
+        w_capability * ratio + w_unsafe * (1.0 - _rows(verified_safety, rows)))
+    threat += w_rivalry * _rows(rivalry, rows)
     if club_easing:
-        threat *= 1.0 - club_easing * shared_depth[rows]
-    pressure = clip((hawkishness[rows] * (supply[rows] > 0))[:, None] * threat, 0.0, 1.0)
-    pressure[np.arange(rows.size), rows] = 0.0
+        threat *= 1.0 - club_easing * _rows(shared_depth, rows)
+    pressure = clip((_rows(hawkishness, rows) * (_rows(supply, rows) > 0))[:, None] * threat,
+                    0.0, 1.0)
+    _zero_own(pressure, rows)
     return pressure
 
 
-def follow_leaders_rows(rows: np.ndarray, pressure_rows: np.ndarray, controls: np.ndarray,
-                        alignment: np.ndarray, supply: np.ndarray, leaders: tuple[int, int],
-                        follow: float) -> np.ndarray:
+def follow_leaders_rows(rows: np.ndarray | None, pressure_rows: np.ndarray,
+                        controls: np.ndarray, alignment: np.ndarray, supply: np.ndarray,
+                        leaders: tuple[int, int], follow: float) -> np.ndarray:
     """follow_leaders(...)[rows] given the pressure's ``rows`` only (|rows|, N); the rows
-    must include every supplier (only suppliers follow)."""
+    must include every supplier (only suppliers follow). ``rows`` None: every row."""
     a, b = leaders
     side_a = alignment * alignment[a] >= alignment * alignment[b]
     lead = np.where(side_a, a, b)
@@ -97,6 +112,6 @@ def follow_leaders_rows(rows: np.ndarray, pressure_rows: np.ndarray, controls: n
     weight[[a, b]] = 0.0
     if not weight.any():
         return pressure_rows
-    out = np.maximum(pressure_rows, weight[rows][:, None] * controls[lead[rows]])
-    out[np.arange(rows.size), rows] = 0.0
+    out = np.maximum(pressure_rows, _rows(weight, rows)[:, None] * controls[_rows(lead, rows)])
+    _zero_own(out, rows)
     return out
