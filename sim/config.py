@@ -251,14 +251,12 @@ class Scenario:
 class Outcome:
     depth_threshold: float  # a shared regime at least this deep ...
     coverage_threshold: float  # ... covering at least this share of world capability
-    polarization_low: float  # cooperation: polarization at most this
-    polarization_high: float  # bifurcation: polarization at least this
+    polarization_high: float  # bifurcation: at least this; cooperation: below it
     camp_threshold: float  # |alignment| that counts as being in a camp
     window: int  # months over which polarization is averaged at the end
 
 
-OUTCOME_FIELDS = ("depth_threshold", "coverage_threshold", "polarization_low",
-                  "polarization_high", "camp_threshold")
+OUTCOME_FIELDS = ("depth_threshold", "coverage_threshold", "polarization_high", "camp_threshold")
 
 
 @dataclass(frozen=True)
@@ -712,10 +710,6 @@ def build_run_config(cfg: DictConfig | dict) -> RunConfig:
     _only("outcome", oc, (*OUTCOME_FIELDS, "window"))
     outcome = Outcome(**{k: _num(f"outcome.{k}", oc.get(k), 0.0, 1.0) for k in OUTCOME_FIELDS},
                       window=_int("outcome.window", oc.get("window"), 1))
-    if outcome.polarization_low > outcome.polarization_high:
-        raise ConfigError("outcome.polarization_low", outcome.polarization_low,
-                          f"must not exceed outcome.polarization_high "
-                          f"({outcome.polarization_high})")
     scenario = build_scenario(_mapping("scenario", data.get("scenario")), steps)
     check_growth(scenario, steps)
     return RunConfig(scenario=scenario, seed=seed, steps=steps, outcome=outcome,

@@ -141,18 +141,24 @@ def mean_controls(controls: np.ndarray, supply: np.ndarray) -> float:
 
 def classify_outcome(*, shared_depth: float, shared_coverage: float, polarization: float,
                      leaders_apart: bool, a_own: bool, b_own: bool, depth_threshold: float,
-                     coverage_threshold: float, polarization_low: float,
-                     polarization_high: float) -> str:
+                     coverage_threshold: float, polarization_high: float) -> str:
     """cooperation / bifurcation / fragmentation, on structure (docs/ODD.md, 6.9).
 
     cooperation: a regime in force with both leaders in it, at least ``depth_threshold`` deep
-    and covering at least ``coverage_threshold`` of world capability, and polarization at most
-    ``polarization_low``; bifurcation: the leaders in opposite camps, each in a regime in force
-    that leaves the other out, and polarization at least ``polarization_high``; else
-    fragmentation. The caller passes polarization averaged over the last months.
+    and covering at least ``coverage_threshold`` of world capability, the leaders not in
+    opposite camps and polarization below ``polarization_high`` (the world is not split);
+    bifurcation: the leaders in opposite camps, each in a regime in force that leaves the other
+    out, and polarization at least ``polarization_high``; else fragmentation. The caller passes
+    polarization averaged over the last months.
+
+    Low polarization is read structurally (the leaders together, the world below the split
+    level) rather than as a second polarization cut: a world where the leaders share a deep
+    regime but many small states stay non-aligned sits between any two cuts (0.23-0.35 in the
+    193-country roster), and a second cut there made the class turn on a 10% move of it
+    (docs/STUDIES.md, section 3).
     """
     if (shared_depth >= depth_threshold and shared_coverage >= coverage_threshold
-            and polarization <= polarization_low):
+            and not leaders_apart and polarization < polarization_high):
         return "cooperation"
     if leaders_apart and a_own and b_own and polarization >= polarization_high:
         return "bifurcation"

@@ -332,7 +332,7 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
             polarization=basis["polarization_mean"], leaders_apart=basis["leaders_apart"],
             a_own=basis["a_own_regime"], b_own=basis["b_own_regime"],
             depth_threshold=oc.depth_threshold, coverage_threshold=oc.coverage_threshold,
-            polarization_low=oc.polarization_low, polarization_high=oc.polarization_high)
+            polarization_high=oc.polarization_high)
 
     def camps_found(self) -> dict[str, list[str]]:
         """The two camps and the non-aligned, by name."""

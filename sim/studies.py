@@ -27,8 +27,7 @@ from sim.config import RunConfig, build_run_config
 from sim.metrics import classify_outcome
 
 OUTCOMES = ("cooperation", "bifurcation", "fragmentation")
-THRESHOLDS = ("depth_threshold", "coverage_threshold", "polarization_low",
-              "polarization_high", "camp_threshold")
+THRESHOLDS = ("depth_threshold", "coverage_threshold", "polarization_high", "camp_threshold")
 MAX_JOBS = 2  # the studies share a small machine: never more workers than this by default
 
 
@@ -116,7 +115,7 @@ def basis_of(model) -> dict:
 
 
 def classify(basis: dict, thresholds: dict) -> str:
-    """The class of a stored basis under ``thresholds`` (the five keys of :data:`THRESHOLDS`);
+    """The class of a stored basis under ``thresholds`` (the four keys of :data:`THRESHOLDS`);
     the leaders' camps are re-read from their oriented alignments with ``camp_threshold``."""
     camp = thresholds["camp_threshold"]
     apart = basis["leader_a_alignment"] >= camp and basis["leader_b_alignment"] <= -camp
@@ -126,7 +125,6 @@ def classify(basis: dict, thresholds: dict) -> str:
         a_own=bool(basis["a_own_regime"]), b_own=bool(basis["b_own_regime"]),
         depth_threshold=thresholds["depth_threshold"],
         coverage_threshold=thresholds["coverage_threshold"],
-        polarization_low=thresholds["polarization_low"],
         polarization_high=thresholds["polarization_high"])
 
 

@@ -86,15 +86,17 @@ def test_mean_controls_over_supplier_rows_only():
     assert M.mean_controls(c, np.array([0.5, 0.0, 0.0])) == pytest.approx(0.3)
 
 
-THRESHOLDS = dict(depth_threshold=0.4, coverage_threshold=0.5, polarization_low=0.25,
-                  polarization_high=0.35)
+THRESHOLDS = dict(depth_threshold=0.4, coverage_threshold=0.5, polarization_high=0.35)
 
 
 @pytest.mark.parametrize("depth,cov,pol,apart,a_own,b_own,expected", [
     (0.5, 0.8, 0.1, False, False, False, "cooperation"),
     (0.5, 0.3, 0.1, False, False, False, "fragmentation"),  # shared regime covers too little
     (0.3, 0.8, 0.1, False, False, False, "fragmentation"),  # too shallow
-    (0.5, 0.8, 0.3, True, True, True, "fragmentation"),  # neither low nor high polarization
+    (0.5, 0.8, 0.3, True, True, True, "fragmentation"),  # leaders apart, polarization not high
+    (0.5, 0.8, 0.3, False, False, False, "cooperation"),  # leaders together, world not split
+    (0.5, 0.8, 0.35, False, False, False, "fragmentation"),  # together, but the world is split
+    (0.5, 0.8, 0.1, True, False, False, "fragmentation"),  # a shared regime, leaders apart
     (0.0, 0.0, 0.5, True, True, True, "bifurcation"),
     (0.5, 0.8, 0.5, True, True, True, "bifurcation"),  # a shared regime does not undo camps
     (0.0, 0.0, 0.5, True, True, False, "fragmentation"),  # one leader has no regime of its own
