@@ -127,7 +127,7 @@ SMALLER = {
     "aigov-sensitivity": _sized({"-N": "2", "-R": "1", "--steps": "3", "-j": "1"}, ("-q",)),
     "aigov-provenance": lambda a, t: [*a, "--out", str(t / "PARAMETERS.md")],
     "python": lambda a, t: (
-        [*a, "--runs", "4", "--steps", "6", "--out", str(t / "meanfield.png")]
+        [*a, "--runs", "4", "--noisy-runs", "4", "--steps", "6", "--out", str(t / "meanfield.png")]
         if a[:3] == ["python", "-m", "sim.meanfield"] else
         [*a[:3], "--out", str(t / "alignment"), "--seeds", "4", "--model-seeds", "0",
          "--critical-seeds", "4", "--model-critical-seeds", "0", "--months", "20",
