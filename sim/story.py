@@ -161,14 +161,17 @@ def session_rows(sessions: pd.DataFrame, roster: Sequence[str],
         came = list(countries.loc[countries["attended"].astype(bool), "actor"])
         signed = list(countries.loc[countries["signed"].astype(bool), "actor"])
         labs = g[(g["actor_kind"] == "lab") & g["attended"].astype(bool)]
-        left_out = [n for n in roster if n not in invited]
+        asked, present = set(invited), set(came)
+        # a meeting of labs alone (track two) leaves no country out
+        left_out = [n for n in roster if n not in asked] if invited else []
         rows.append({
             "session": int(sid), "month": first["month"], "label": first["label"],
             "type": first["type"], "depth": float(first["depth"]),
             "dialogue_only": bool(first["dialogue_only"]), "invited": invited, "came": came,
-            "signed": signed, "labs": len(labs), "left_out": left_out,
+            "signed": signed, "labs": len(labs),
+            "labs_signed": int(labs["signed"].astype(bool).sum()), "left_out": left_out,
             "leaders_left_out": [n for n in leaders if n in left_out],
-            "leaders_away": [n for n in leaders if n in invited and n not in came],
+            "leaders_away": [n for n in leaders if n in asked and n not in present],
         })
     return pd.DataFrame(rows)
 
@@ -207,7 +210,12 @@ def sessions_section(summary: dict, sessions: pd.DataFrame) -> list[str]:
     for r in mattered(table).itertuples():
         kind = "talks, no text" if r.dialogue_only or r.depth == 0 else f"depth {r.depth:.2f}"
         head = f"- **{r.month}, {r.label}** ({r.type}, {kind}):"
-        away = [n for n in r.invited if n not in r.came]
+        if not r.invited:
+            lines.append(f"{head} a meeting of labs only: {r.labs} came, {r.labs_signed} "
+                         "signed.")
+            continue
+        present = set(r.came)
+        away = [n for n in r.invited if n not in present]
         came = f"{len(r.came)} of {len(r.invited)} invited countries came"
         if away:
             came += f" (stayed away: {names_text(away, leaders)})"

@@ -95,6 +95,8 @@ def _sessions():
                                            ("Cland", "country", True, True),
                                            ("Dland", "country", False, False),
                                            ("LabX", "lab", True, True)])
+    add(2, "2023-09", "Lab talks", 0.1, [("LabX", "lab", True, True),
+                                         ("LabY", "lab", True, False)])
     return pd.DataFrame(rows)
 
 
@@ -243,3 +245,14 @@ def _toy_observables(finals, cols):
                          "ci_high": hi, "diff_vs_reference": diff, "diff_ci_low": dlo,
                          "diff_ci_high": dhi})
     return pd.DataFrame(rows)
+
+
+def test_a_meeting_of_labs_leaves_no_country_out():
+    table = S.session_rows(_sessions(), ["Aland", "Bland", "Cland", "Dland"],
+                           ["Aland", "Bland"])
+    labs = table[table["label"] == "Lab talks"].iloc[0]
+    assert labs["invited"] == [] and labs["left_out"] == [] and labs["leaders_left_out"] == []
+    assert labs["labs"] == 2 and labs["labs_signed"] == 1
+    club = table[table["label"] == "Club summit"].iloc[0]
+    assert club["leaders_left_out"] == ["Bland"] and club["leaders_away"] == []
+    assert list(S.mattered(table)["label"]) == ["Club summit"]
