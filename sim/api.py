@@ -31,7 +31,14 @@ from sim.config import (
     config_hash,
 )
 from sim.errors import ConfigError
-from sim.io import ledger_table, regimes_table, sessions_table, summary_dict, timeseries_table
+from sim.io import (
+    ledger_table,
+    regimes_table,
+    sessions_table,
+    story_text,
+    summary_dict,
+    timeseries_table,
+)
 from sim.model import GovernanceModel
 from sim.scenarios import check_name, display_path, locate_error, merge_order, scenario_of
 
@@ -46,6 +53,7 @@ class RunResult:
     summary: dict
     regimes: pd.DataFrame | None = None  # one row per month and regime in force
     ledger: pd.DataFrame | None = None  # one row per month: trust change by cause
+    story: str | None = None  # the run explained in plain words (Markdown; sim.story)
 
     @property
     def outcome(self) -> str:
@@ -341,8 +349,9 @@ def build_model(scenario: str | RunConfig = "baseline", overrides: Sequence[str]
 
 def run(scenario: str | RunConfig = "baseline", overrides: Sequence[str] = (), *,
         seed: int | None = None, steps: int | None = None) -> RunResult:
-    """Build, run and tabulate one model run."""
+    """Build, run and tabulate one model run (its story in ``.story``)."""
     model = build_model(scenario, overrides, seed=seed, steps=steps).run()
-    return RunResult(model=model, timeseries=timeseries_table(model),
-                     sessions=sessions_table(model), summary=summary_dict(model),
-                     regimes=regimes_table(model), ledger=ledger_table(model))
+    sessions, summary, ledger = sessions_table(model), summary_dict(model), ledger_table(model)
+    return RunResult(model=model, timeseries=timeseries_table(model), sessions=sessions,
+                     summary=summary, regimes=regimes_table(model), ledger=ledger,
+                     story=story_text(model, summary, sessions, ledger))

@@ -32,7 +32,8 @@ from sim.errors import ConfigError, check_output, fail
 from sim.io import RunDir, write_run
 from sim.model import GovernanceModel
 from sim.scenarios import scenario_of
-from sim.sweep import replicate_count, sweep_job
+from sim.story import head
+from sim.sweep import replicate_count, replicate_rows, sweep_job
 
 # `${aigov.pid:}` in conf/config.yaml makes a sweep directory unique to the process that started
 # it. Cached, so worker processes (which get the parent's resolver cache) resolve the same value.
@@ -42,10 +43,19 @@ _RUN: RunDir | None = None  # the directory this process's single run claimed
 
 
 def run_job(cfg: DictConfig, out_dir: Path) -> dict:
-    """Validate, run and write one job into ``out_dir``; returns the summary paths."""
+    """Validate, run and write one job into ``out_dir``; returns the model and the paths.
+
+    With ``replicates=N`` (N > 1) a quick replicate set of N more seeds
+    (:func:`sim.sweep.replicate_seeds`) is run too, and the story gives the share of each
+    outcome over it."""
     run = build_run_config(cfg)
+    n = replicate_count(cfg.get("replicates", 1))
     model = GovernanceModel(run).run()
-    paths = write_run(model, out_dir)
+    replicates = None
+    if n > 1:
+        rows = replicate_rows(run, n)
+        replicates = [r["outcome"] for r in rows if r["status"] == "ok"]
+    paths = write_run(model, out_dir, replicates=replicates)
     return {"model": model, "paths": paths}
 
 
@@ -97,6 +107,11 @@ def _app(cfg: DictConfig) -> None:
           f"{len(model.regime_series)} regimes, {int(obs['regimes_in_force'])} in force")
     print(f"  {len(model.sessions)} venue sessions, {int(obs['incidents'])} incidents; files: "
           + ", ".join(p.name for p in result["paths"].values()))
+    print()
+    print(head(result["paths"]["story"].read_text(encoding="utf-8")))
+    print(f"  ... and the sessions that mattered, what moved trust and how often each outcome "
+          f"happens: {result['paths']['story']}")
+    print()
     print(f"run directory: {out}")
 
 

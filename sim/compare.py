@@ -15,7 +15,10 @@ per core by default. The results go to a new folder (default
 - ``observables.csv``: mean of each final observable, 95% t-interval, paired difference;
 - ``bands.csv``: 10th, 50th and 90th percentile of each observable over seeds, per month;
 - ``runs.csv``: one row per scenario and seed (outcome and final observables);
-- ``summary.json``, ``table.txt`` (the printed table) and ``compare.png`` (the figure).
+- ``summary.json``, ``table.txt`` (the printed table) and ``compare.png`` (the figure);
+- ``story.md``: the comparison in plain words (:func:`sim.story.compare_story`): outcome
+  shares with 95% intervals, the continuous measures, and the ledger causes that differ most
+  between each what-if and the reference.
 
 Besides the model's observables, seven quantities are read from the model's state each month
 (NaN when a country they need is not in the roster): ``us_china_controls`` (controls[US,
@@ -60,6 +63,7 @@ from sim.metrics import OBSERVABLES
 from sim.model import GovernanceModel
 from sim.plots import OUTCOME_COLOURS, OUTCOMES, SERIES
 from sim.scenarios import check_name, load_scenario
+from sim.story import compare_story
 
 PROBES = ("us_china_controls", "china_implemented", "china_verified_by_us", "us_china_trust",
           "us_china_deals", "uk_china_trust", "open_lab_safety")
@@ -74,6 +78,8 @@ DEFAULT_ROOT = Path("outputs") / "compare"
 CHUNK = 10  # seeds per task: few enough tasks to keep the progress line moving
 MAX_SEEDS = 100_000
 MAX_SERIES_BYTES = 2 * 1024**3  # the monthly series of every run are held in memory
+STORY_MEASURES = ("polarization", "regime_coverage", "cross_camp_trust", "shared_depth",
+                  "global_safety", "mean_trust")  # continuous measures told in story.md
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,22 +377,50 @@ def label_of(col: str) -> tuple[str, str]:
     return SERIES[col][0] if col in SERIES else col, UNITS.get(col, "level [0-1]")
 
 
+def constant_columns(series: dict[str, np.ndarray], columns: Sequence[str] = FIGURE_COLUMNS,
+                     ) -> set[str]:
+    """Columns whose series hold one value (or none) in every run of every scenario: a panel
+    of them would say nothing, so the figure leaves them out (the tables keep them)."""
+    out = set()
+    for k, col in enumerate(columns):
+        values = np.concatenate([arr[:, :, k].ravel() for arr in series.values()])
+        values = values[~np.isnan(values)]
+        if values.size == 0 or values.min() == values.max():
+            out.add(col)
+    return out
+
+
+def window_text(windows: dict[str, int]) -> str:
+    """How the outcome window reads in a title: ``its last 12 months`` when every scenario
+    uses the same window, else each scenario's."""
+    distinct = sorted(set(windows.values()))
+    if len(distinct) == 1:
+        w = distinct[0]
+        return f"its last {w} month{'s' if w != 1 else ''}"
+    return "its last months (" + ", ".join(f"{n}: {w}" for n, w in windows.items()) + ")"
+
+
 def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
-                      starts: dict[str, tuple[int, int]], n_seeds: int) -> bytes:
-    """Outcome shares (bars with Wilson intervals) and, for every observable, each what-if's
-    median and 10-90% band over seeds drawn over the reference's (grey); PNG bytes."""
+                      starts: dict[str, tuple[int, int]], n_seeds: int,
+                      windows: dict[str, int] | None = None) -> bytes:
+    """Outcome shares (bars with Wilson intervals) and, for every observable that varies,
+    each what-if's median and 10-90% band over seeds drawn over the reference's (grey), on
+    axes that include zero; the legends outside the panels; PNG bytes. ``windows``: each
+    scenario's outcome window in months (``outcome.window``), for the title."""
     import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
     names = list(results.series)
     colours = {n: REFERENCE_GREY if n == reference else
                WHATIF_COLOURS[(i - 1) % len(WHATIF_COLOURS)] for i, n in enumerate(names)}
+    dropped = constant_columns(results.series)
+    shown = [(k, col) for k, col in enumerate(FIGURE_COLUMNS) if col not in dropped]
     ncols = 3
-    nrows = 1 + math.ceil(len(FIGURE_COLUMNS) / ncols)
-    fig = Figure(figsize=(15, 3.1 * nrows))
+    nrows = 1 + math.ceil(len(shown) / ncols)
+    fig = Figure(figsize=(15, 3.1 * nrows + 0.6))
     grid = fig.add_gridspec(nrows, ncols)
 
-    ax = fig.add_subplot(grid[0, :])
+    ax = fig.add_subplot(grid[0, :2])
     width = 0.8 / len(OUTCOMES)
     x = np.arange(len(names))
     for k, oc in enumerate(OUTCOMES):
@@ -396,15 +430,19 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
         ax.bar(x + (k - 1) * width, sub["share"], width, yerr=err, capsize=3,
                color=OUTCOME_COLOURS[oc], label=oc)
     ax.set_xticks(x, [f"{n}\n(reference)" if n == reference else n for n in names])
-    ax.set_ylim(0, 1.25)  # headroom for the legend above the bars
+    ax.set_ylim(0, 1.0)
     ax.set_ylabel(f"share of {n_seeds} seeds")
-    ax.set_title("Outcome of each run (classified on its last 12 months; bars: 95% Wilson "
-                 "interval)", loc="left", fontsize=10)
-    ax.legend(loc="upper right", fontsize=8, ncol=3)
+    when = window_text(windows) if windows else "its last months"
+    ax.set_title(f"Outcome of each run (classified on {when}; bars: 95% Wilson interval)",
+                 loc="left", fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, title="outcome")
     ax.grid(axis="y", alpha=0.3)
+    key = fig.add_subplot(grid[0, 2])
+    key.set_axis_off()
 
-    for k, col in enumerate(FIGURE_COLUMNS):
-        ax = fig.add_subplot(grid[1 + k // ncols, k % ncols])
+    handles = []
+    for slot, (k, col) in enumerate(shown):
+        ax = fig.add_subplot(grid[1 + slot // ncols, slot % ncols])
         for name in [reference, *[n for n in names if n != reference]]:
             arr = results.series[name][:, :, k]
             if np.isnan(arr).all():
@@ -416,8 +454,9 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
             ax.fill_between(dates, lo, hi, color=colours[name], alpha=0.3 if is_ref else 0.18,
                             lw=0)
             ax.plot(dates, mid, color=colours[name], lw=1.6, ls="--" if is_ref else "-",
-                    zorder=4 if is_ref else 3,
-                    label=f"{name} (reference)" if is_ref else name)
+                    zorder=4 if is_ref else 3)
+        low, high = ax.get_ylim()
+        ax.set_ylim(min(0.0, low), max(0.0, high))  # honest axes: zero is always in view
         title, unit = label_of(col)
         ax.set_title(title, loc="left", fontsize=10)
         ax.set_ylabel(unit, fontsize=8)
@@ -425,8 +464,22 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.set_xlabel("month", fontsize=8)
         ax.grid(alpha=0.3)
-        if k == 0:
-            ax.legend(fontsize=7, loc="best")
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    for name in [reference, *[n for n in names if n != reference]]:
+        is_ref = name == reference
+        handles.append(Line2D([], [], color=colours[name], lw=1.6, ls="--" if is_ref else "-",
+                              label=f"{name} (reference): median" if is_ref
+                              else f"{name}: median"))
+        handles.append(Patch(color=colours[name], alpha=0.3 if is_ref else 0.18,
+                             label="10-90% of seeds"))
+    key.legend(handles=handles, loc="upper left", fontsize=9, ncol=1,
+               title="the panels below", title_fontsize=9, frameon=False)
+    if dropped:
+        key.text(0.0, 0.02, "Not drawn, the same in every run of every scenario:\n"
+                 + "\n".join(f"  {label_of(c)[0]}" for c in FIGURE_COLUMNS if c in dropped),
+                 fontsize=8, va="bottom", transform=key.transAxes)
     fig.suptitle(f"What-ifs against {reference}: median (line) and 10-90% band over "
                  f"{n_seeds} seeds, same seeds in every scenario", fontsize=12)
     fig.tight_layout(rect=(0, 0, 1, 0.98))
@@ -600,6 +653,8 @@ def compare(args: argparse.Namespace) -> Path:
     table = render_table(outcomes, observables, ref, args.seeds, end)
     print(table)
     summary = summary_dict(args, runs, outcomes, observables)
+    story = compare_story(outcomes, observables, ref, args.seeds, end, measures=STORY_MEASURES,
+                          ledger=LEDGER, labels={c: label_of(c)[0] for c in COLUMNS})
     fmt = "%.6g"
     write_outputs(out, {
         "outcomes.csv": outcomes.to_csv(index=False, float_format=fmt),
@@ -608,7 +663,9 @@ def compare(args: argparse.Namespace) -> Path:
         "runs.csv": runs_table(results).to_csv(index=False, float_format="%.10g"),
         "summary.json": json.dumps(summary, indent=2) + "\n",
         "table.txt": table + "\n",
-        "compare.png": comparison_figure(results, outcomes, ref, starts, args.seeds),
+        "story.md": story,
+        "compare.png": comparison_figure(results, outcomes, ref, starts, args.seeds,
+                                         {n: r.outcome.window for n, r in runs.items()}),
     })
     return out
 

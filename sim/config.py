@@ -83,7 +83,7 @@ PARAMETERS: dict[str, ParamSpec] = {
     "exclusion_penalty": ParamSpec(0, 1, "trust lost in the host and its circle when left out"),
     "dialogue_trust_gain": ParamSpec(0, 1, "trust gain from a bilateral meeting (share of gap)"),
     "track2_spillover": ParamSpec(0, 1, "share of the dialogue gain reaching labs' home countries"),
-    "rivalry_trust_cut": ParamSpec(0, 1, "monthly trust cut per unit rivalry"),
+    "rivalry_trust_cut": ParamSpec(0, 1, "trust lost each month per unit of rivalry"),
     "rivalry_decay": ParamSpec(0, 1, "monthly decay of rivalry toward zero"),
     "risk_salience": ParamSpec(0, 1, "jump in risk concern per incident (share of gap to 1)"),
     "risk_decay": ParamSpec(0, 1, "monthly decay of risk concern toward its baseline"),
@@ -105,7 +105,8 @@ PARAMETERS: dict[str, ParamSpec] = {
     "propensity_trust_neutral": ParamSpec(0, 1, "mutual trust neither attracting nor repelling"),
     "propensity_regime": ParamSpec(0, 10, "propensity per unit depth of a shared regime"),
     "propensity_dependence": ParamSpec(0, 10, "propensity per unit compute dependence"),
-    "propensity_rivalry": ParamSpec(0, 10, "propensity lost per unit rivalry"),
+    "propensity_rivalry": ParamSpec(0, 10, "weight of rivalry in who stands with whom "
+                                    "(alignment propensity lost per unit rivalry)"),
     "controls_rivalry": ParamSpec(0, 10, "rivalry felt per unit export controls endured"),
     "controls_follow": ParamSpec(0, 1, "how far allied suppliers follow their leader's controls"),
     "rivalry_narrowing": ParamSpec(0, 10, "bilateral zone of agreement lost per unit rivalry"),

@@ -3,7 +3,8 @@
 A run writes ``timeseries.csv`` (one row per step, step 0 = the initial state), ``sessions.csv``
 (one row per session and invitee: attended, signed), ``regimes.csv`` (one row per month and
 regime in force: members, depth, coverage), ``ledger.csv`` (one row per month: the change in
-trust by cause), ``summary.json`` and ``timeseries.png``. Each file is written to a temporary
+trust by cause), ``summary.json``, ``story.md`` (the run explained in plain words,
+:mod:`sim.story`) and ``timeseries.png``. Each file is written to a temporary
 name and renamed into place, so a run directory never holds a half-written file.
 
 :class:`RunDir` claims a single run's directory before anything is written into it (a directory
@@ -13,6 +14,7 @@ if the run fails or is interrupted, removes what this run created and nothing el
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata as md
 import json
 import os
@@ -21,14 +23,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.config import month_label
 from sim.errors import ConfigError
-from sim.metrics import OBSERVABLES
+from sim.metrics import OBSERVABLES, basis_conditions, verdict
 
 RUN_FILES = ("timeseries.csv", "sessions.csv", "regimes.csv", "ledger.csv", "summary.json",
-             "timeseries.png")
+             "story.md", "timeseries.png")
 RUN_MARKER = ".aigov-run.json"  # created exclusively when a run claims its directory; kept after
 PACKAGES = ("aigov-sim", "mesa", "numpy", "scipy", "pandas", "hydra-core", "omegaconf",
             "matplotlib")
@@ -89,8 +92,19 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def outcome_test(model) -> list[dict]:
+    """The model's outcome test, condition by condition (:func:`sim.metrics.basis_conditions`
+    of ``model.outcome_basis()`` under the run's outcome settings), each a dict: outcome it
+    counts for, key, value, relation, threshold, met. Its verdict is ``model.outcome()``."""
+    conditions = basis_conditions(model.outcome_basis(), model.run_config.outcome)
+    if verdict(conditions) != model.outcome():  # one rule, so this cannot happen
+        raise RuntimeError(f"outcome test gives {verdict(conditions)}, the model "
+                           f"{model.outcome()}")
+    return [c._asdict() for c in conditions]
+
+
 def summary_dict(model) -> dict:
-    """Final observables, outcome and run identity."""
+    """Final observables, outcome (with its basis, settings and test) and run identity."""
     run = model.run_config
     return {
         "scenario": run.scenario.name,
@@ -100,6 +114,8 @@ def summary_dict(model) -> dict:
         "end": month_label(model.start, run.steps - 1),
         "outcome": model.outcome(),
         "outcome_basis": (basis := model.outcome_basis()),
+        "outcome_settings": dataclasses.asdict(run.outcome),
+        "outcome_test": outcome_test(model),
         "leaders": basis["leaders"],
         "final": {k: round(float(v), 10) for k, v in model.obs.items()},
         "camps": model.camps_found(),
@@ -146,22 +162,73 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def write_run(model, out_dir: Path, *, figure: bool = True) -> dict[str, Path]:
-    """Write the run's files (:data:`RUN_FILES`) into ``out_dir``; returns their paths."""
+PAIRS_SHOWN = 5  # pairs of countries in a story's "largest changes"
+
+
+def pair_changes(model, top: int = PAIRS_SHOWN) -> pd.DataFrame | None:
+    """The ordered pairs of countries whose trust changed most over the run (largest absolute
+    change first; the two leaders' pairs always included), each with its trust at the start
+    and the end and the cumulative change by cause from the ledger (:mod:`sim.ledger`); None
+    when the roster is too large for the per-pair ledger."""
+    from sim.ledger import CAUSES, DRIFT
+
+    cum = model.ledger.cumulative
+    if cum is None or model.n < 2:
+        return None
+    net = sum(cum[c] for c in CAUSES)
+    size = np.abs(net)
+    np.fill_diagonal(size, -1.0)
+    flat = np.argsort(-size, axis=None, kind="stable")[:top]
+    chosen = [tuple(int(x) for x in np.unravel_index(k, size.shape)) for k in flat]
+    a, b = model.poles
+    for pair in ((a, b), (b, a)):
+        if pair not in chosen:
+            chosen.append(pair)
+    names = model.country_names
+    rows = []
+    for i, j in chosen:
+        end = float(model.trust[i, j])
+        rows.append({"truster": names[i], "trusted": names[j], "start": end - float(net[i, j]),
+                     "end": end, "net": float(net[i, j]),
+                     **{c: float(cum[c][i, j]) for c in (*CAUSES, DRIFT)}})
+    return pd.DataFrame(rows)
+
+
+def story_text(model, summary: dict | None = None, sessions: pd.DataFrame | None = None,
+               ledger: pd.DataFrame | None = None,
+               replicates: list[str] | None = None) -> str:
+    """The run's story (:func:`sim.story.run_story`) from the model's tables; ``replicates``:
+    outcomes of a quick replicate set, if one was run."""
+    from sim.story import run_story
+
+    return run_story(summary if summary is not None else summary_dict(model),
+                     sessions if sessions is not None else sessions_table(model),
+                     ledger if ledger is not None else ledger_table(model),
+                     pairs=pair_changes(model), replicates=replicates)
+
+
+def write_run(model, out_dir: Path, *, figure: bool = True,
+              replicates: list[str] | None = None) -> dict[str, Path]:
+    """Write the run's files (:data:`RUN_FILES`) into ``out_dir``; returns their paths.
+    ``replicates``: outcomes of a quick replicate set, for the story's shares."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ts = timeseries_table(model)
-    paths = {"timeseries": out_dir / RUN_FILES[0], "sessions": out_dir / RUN_FILES[1],
-             "regimes": out_dir / RUN_FILES[2], "ledger": out_dir / RUN_FILES[3],
-             "summary": out_dir / RUN_FILES[4]}
+    paths = {"timeseries": out_dir / "timeseries.csv", "sessions": out_dir / "sessions.csv",
+             "regimes": out_dir / "regimes.csv", "ledger": out_dir / "ledger.csv",
+             "summary": out_dir / "summary.json", "story": out_dir / "story.md"}
+    tables = {"sessions": sessions_table(model), "regimes": regimes_table(model),
+              "ledger": ledger_table(model)}
     atomic_write_text(paths["timeseries"], ts.to_csv(index=False, float_format="%.10g"))
-    for key, table in (("sessions", sessions_table), ("regimes", regimes_table),
-                       ("ledger", ledger_table)):
-        atomic_write_text(paths[key], table(model).to_csv(index=False, float_format="%.10g"))
-    atomic_write_text(paths["summary"], json.dumps(summary_dict(model), indent=2) + "\n")
+    for key, table in tables.items():
+        atomic_write_text(paths[key], table.to_csv(index=False, float_format="%.10g"))
+    summary = summary_dict(model)
+    atomic_write_text(paths["summary"], json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(paths["story"], story_text(model, summary, tables["sessions"],
+                                                 tables["ledger"], replicates))
     if figure:
         from sim.plots import timeseries_figure
-        paths["figure"] = out_dir / RUN_FILES[5]
+        paths["figure"] = out_dir / "timeseries.png"
         atomic_write_bytes(paths["figure"], timeseries_figure(model, ts))
     return paths
 

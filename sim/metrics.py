@@ -139,6 +139,52 @@ def mean_controls(controls: np.ndarray, supply: np.ndarray) -> float:
     return float(controls[rows].sum()) / pairs if pairs else 0.0
 
 
+class Condition(NamedTuple):
+    """One condition of the outcome test: ``value relation threshold`` (relation ``>=``,
+    ``<`` or ``is``), whether it holds, and the outcome it counts for."""
+
+    outcome: str  # cooperation or bifurcation
+    key: str  # the quantity read (a key of the model's outcome basis)
+    value: float | bool
+    relation: str  # ">=", "<" or "is"
+    threshold: float | bool
+    met: bool
+
+
+def outcome_conditions(*, shared_depth: float, shared_coverage: float, polarization: float,
+                       leaders_apart: bool, a_own: bool, b_own: bool, depth_threshold: float,
+                       coverage_threshold: float, polarization_high: float
+                       ) -> tuple[Condition, ...]:
+    """The conditions :func:`classify_outcome` decides on, each with its value, threshold and
+    whether it holds: four for cooperation, then four for bifurcation (docs/ODD.md, 6.9).
+    ``polarization`` is the mean over the outcome window (key ``polarization_mean``)."""
+    return (
+        Condition("cooperation", "shared_depth", shared_depth, ">=", depth_threshold,
+                  bool(shared_depth >= depth_threshold)),
+        Condition("cooperation", "shared_coverage", shared_coverage, ">=", coverage_threshold,
+                  bool(shared_coverage >= coverage_threshold)),
+        Condition("cooperation", "leaders_apart", bool(leaders_apart), "is", False,
+                  not leaders_apart),
+        Condition("cooperation", "polarization_mean", polarization, "<", polarization_high,
+                  bool(polarization < polarization_high)),
+        Condition("bifurcation", "leaders_apart", bool(leaders_apart), "is", True,
+                  bool(leaders_apart)),
+        Condition("bifurcation", "a_own_regime", bool(a_own), "is", True, bool(a_own)),
+        Condition("bifurcation", "b_own_regime", bool(b_own), "is", True, bool(b_own)),
+        Condition("bifurcation", "polarization_mean", polarization, ">=", polarization_high,
+                  bool(polarization >= polarization_high)),
+    )
+
+
+def verdict(conditions: tuple[Condition, ...]) -> str:
+    """The outcome the conditions give: cooperation if all of its conditions hold, else
+    bifurcation if all of its hold, else fragmentation."""
+    for outcome in ("cooperation", "bifurcation"):
+        if all(c.met for c in conditions if c.outcome == outcome):
+            return outcome
+    return "fragmentation"
+
+
 def classify_outcome(*, shared_depth: float, shared_coverage: float, polarization: float,
                      leaders_apart: bool, a_own: bool, b_own: bool, depth_threshold: float,
                      coverage_threshold: float, polarization_high: float) -> str:
@@ -149,7 +195,8 @@ def classify_outcome(*, shared_depth: float, shared_coverage: float, polarizatio
     opposite camps and polarization below ``polarization_high`` (the world is not split);
     bifurcation: the leaders in opposite camps, each in a regime in force that leaves the other
     out, and polarization at least ``polarization_high``; else fragmentation. The caller passes
-    polarization averaged over the last months.
+    polarization averaged over the last months. The conditions, with their values, are
+    :func:`outcome_conditions`.
 
     Low polarization is read structurally (the leaders together, the world below the split
     level) rather than as a second polarization cut: a world where the leaders share a deep
@@ -157,9 +204,21 @@ def classify_outcome(*, shared_depth: float, shared_coverage: float, polarizatio
     193-country roster), and a second cut there made the class turn on a 10% move of it
     (docs/STUDIES.md, section 3).
     """
-    if (shared_depth >= depth_threshold and shared_coverage >= coverage_threshold
-            and not leaders_apart and polarization < polarization_high):
-        return "cooperation"
-    if leaders_apart and a_own and b_own and polarization >= polarization_high:
-        return "bifurcation"
-    return "fragmentation"
+    return verdict(outcome_conditions(
+        shared_depth=shared_depth, shared_coverage=shared_coverage, polarization=polarization,
+        leaders_apart=leaders_apart, a_own=a_own, b_own=b_own, depth_threshold=depth_threshold,
+        coverage_threshold=coverage_threshold, polarization_high=polarization_high))
+
+
+def basis_conditions(basis: dict, thresholds) -> tuple[Condition, ...]:
+    """:func:`outcome_conditions` of a model's outcome basis (``model.outcome_basis()``, or
+    ``outcome_basis`` in summary.json) under its outcome settings (``run_config.outcome`` or a
+    mapping with the same names): the test ``model.outcome()`` applies, condition by
+    condition."""
+    get = thresholds.get if isinstance(thresholds, dict) else lambda k: getattr(thresholds, k)
+    return outcome_conditions(
+        shared_depth=basis["shared_depth"], shared_coverage=basis["shared_coverage"],
+        polarization=basis["polarization_mean"], leaders_apart=basis["leaders_apart"],
+        a_own=basis["a_own_regime"], b_own=basis["b_own_regime"],
+        depth_threshold=get("depth_threshold"), coverage_threshold=get("coverage_threshold"),
+        polarization_high=get("polarization_high"))

@@ -97,7 +97,9 @@ def phase_table(x: str, y: str, *, scenario: str = "baseline", seeds: int = 10,
         rows.append(rec)
     cells = pd.DataFrame(rows)
     cells.attrs.update(x=ax.key, y=ay.key, scenario=scenario, seeds=seeds, steps=steps,
-                       observable=observable)
+                       observable=observable, x_path=ax.path, y_path=ay.path,
+                       x_base=scenario_point(scenario, ax.path, overrides),
+                       y_base=scenario_point(scenario, ay.path, overrides))
     return cells, res
 
 
@@ -114,21 +116,108 @@ def short_label(path: str) -> str:
     return path
 
 
+# Plain names of actor attributes (sim.config declares meanings for the scenario-wide
+# parameters, PARAMETERS, not for these); ranges as in docs/ODD.md, section 2.
+ACTOR_WORDS = {
+    "capability": "AI capability (index, US = 1 at the start)",
+    "chip_supply": "share of the advanced-chip supply it controls [0-1]",
+    "hawkishness": "hawkishness, the weight put on the race over safety [0-1]",
+    "risk_concern": "concern about AI risk [0-1]",
+    "commitment": "commitment to safety pledges [0-1]",
+    "implemented": "safety measures implemented [0-1]",
+    "un_ideal_point": "position on the UN voting scale",
+    "safety_investment": "share of compute put into safety [0-1]",
+    "openness": "openness of its model weights [0-1]",
+    "track2_propensity": "readiness to take part in track-two talks [0-1]",
+}
+LABEL_WIDTH = 42  # characters per line of an axis label
+
+
+def plain_label(path: str | tuple[str, ...]) -> str:
+    """A parameter's name in plain words, its config name in brackets: the meaning declared
+    in :data:`sim.config.PARAMETERS` for scenario-wide parameters, the actor and
+    :data:`ACTOR_WORDS` for an actor's attribute, else the shortened path
+    (:func:`short_label`). Wrapped to :data:`LABEL_WIDTH` characters a line."""
+    import textwrap
+
+    from sim.config import PARAMETERS
+
+    parts = tuple(path.split(".")) if isinstance(path, str) else tuple(path)
+    name = parts[-2] if parts[-1] == "value" and len(parts) > 1 else parts[-1]
+    if len(parts) >= 4 and parts[1] in ("countries", "labs"):
+        actor = ".".join(parts[2:-1])
+        text = f"{actor}: {ACTOR_WORDS.get(name, name)} [{name}]"
+    elif name in PARAMETERS:
+        text = f"{PARAMETERS[name].meaning} [{name}]"
+    else:
+        return short_label(".".join(parts))
+    return "\n".join(textwrap.wrap(text, LABEL_WIDTH))
+
+
+def scenario_point(scenario: str, path: tuple[str, ...],
+                   overrides: tuple[str, ...] = ()) -> float | None:
+    """The scenario's own value at a config path (with the fixed ``overrides`` a grid runs
+    with; a ``{value: ...}`` node gives its value), or None where there is no single number
+    there (a key the grid adds, a list, a switch)."""
+    from sim.studies import scenario_dict
+
+    try:
+        node = scenario_dict(scenario, overrides)
+    except Exception:  # overrides the batch runner applies but Hydra would not compose
+        return None
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    if isinstance(node, dict):
+        node = node.get("value")
+    if isinstance(node, bool) or not isinstance(node, (int, float)):
+        return None
+    return float(node)
+
+
+def grid_position(values: list, value: float | None) -> float | None:
+    """Where ``value`` falls on an axis of cells 0..n-1 holding ``values`` (ascending numbers),
+    interpolated between cell centres; None if it is outside the grid or the axis is not
+    numeric and ascending."""
+    if value is None or not values:
+        return None
+    try:
+        v = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if v.size > 1 and np.any(np.diff(v) <= 0):
+        return None
+    if not v[0] <= value <= v[-1]:
+        return None
+    return float(np.interp(value, v, np.arange(v.size))) if v.size > 1 else 0.0
+
+
+MAX_WRITTEN = 15  # cells per axis up to which each cell's value is written in it
+
+
 def phase_figure(cells: pd.DataFrame, title: str | None = None,
                  observable: str | None = None) -> bytes:
-    """One heat map per outcome (share of runs, shared colour scale 0-1), plus one of the cell
-    mean of ``observable`` if given (its own colour bar). Returns PNG bytes."""
+    """One heat map per outcome (share of runs, shared colour scale 0-1, each cell's share
+    written in it), plus one of the cell mean of ``observable`` if given (its own colour bar);
+    axes named in plain words (:func:`plain_label`), the scenario's own values marked with a
+    star (``cells.attrs`` ``x_base``/``y_base``, from :func:`phase_table`). PNG bytes."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     xs = list(dict.fromkeys(cells["x"]))
     ys = list(dict.fromkeys(cells["y"]))
     panels = [(f"share_{o}", o) for o in OUTCOMES]
     if observable:
         panels.append((f"mean_{observable}", f"mean final {observable}"))
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1.6, 4.4),
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels) + 1.6, 5.4),
                              dpi=120, sharey=True, constrained_layout=True)
+    attrs = cells.attrs
+    bx = grid_position(xs, attrs.get("x_base"))
+    by = grid_position(ys, attrs.get("y_base"))
+    write = len(xs) <= MAX_WRITTEN and len(ys) <= MAX_WRITTEN
     image = None
     for ax, (col, name) in zip(axes, panels, strict=True):
         grid = (cells.pivot_table(index="y", columns="x", values=col, sort=False)
@@ -141,6 +230,22 @@ def phase_figure(cells: pd.DataFrame, title: str | None = None,
             image = im
         else:
             fig.colorbar(im, ax=ax, shrink=0.9).set_label(name)
+        if write:
+            lo, hi = im.get_clim()
+            for i in range(len(ys)):
+                for j in range(len(xs)):
+                    v = grid[i, j]
+                    if np.isnan(v):
+                        continue
+                    light = (v - lo) / (hi - lo) > 0.6 if hi > lo else True
+                    star = (bx is not None and by is not None and abs(j - bx) < 0.5
+                            and abs(i - by) < 0.5)
+                    ty = i + (0.3 if by is not None and by < i else -0.3) if star else i
+                    ax.text(j, ty, f"{v:.2f}" if share else f"{v:.3g}", ha="center",
+                            va="center", fontsize=7, color="black" if light else "white")
+        if bx is not None and by is not None:
+            ax.plot(bx, by, marker="*", ms=15, mfc="none", mec="white", mew=2.2, ls="none")
+            ax.plot(bx, by, marker="*", ms=15, mfc="none", mec="black", mew=1.0, ls="none")
         ax.set_title(name, fontsize=11)
         step_x = max(1, len(xs) // 8)
         step_y = max(1, len(ys) // 8)
@@ -148,13 +253,26 @@ def phase_figure(cells: pd.DataFrame, title: str | None = None,
         ax.set_xticklabels([_fmt(v) for v in xs[::step_x]], rotation=45, ha="right")
         ax.set_yticks(range(0, len(ys), step_y))
         ax.set_yticklabels([_fmt(v) for v in ys[::step_y]])
-        ax.set_xlabel(short_label(cells.attrs.get("x", "x")))
-    axes[0].set_ylabel(short_label(cells.attrs.get("y", "y")))
+        ax.set_xlabel(plain_label(attrs.get("x_path") or attrs.get("x", "x")), fontsize=9)
+    axes[0].set_ylabel(plain_label(attrs.get("y_path") or attrs.get("y", "y")), fontsize=9)
     cbar = fig.colorbar(image, ax=list(axes[:len(OUTCOMES)]), shrink=0.9)
     cbar.set_label("share of runs with this outcome")
     runs = int(cells["runs"].max()) if len(cells) else 0
-    fig.suptitle(title or (f"Outcome shares, {cells.attrs.get('scenario', '')}: "
-                           f"{runs} seeds per cell, {cells.attrs.get('steps', '')} months"),
+    scenario = attrs.get("scenario", "")
+    if bx is not None and by is not None:
+        note = (f"star: {scenario}'s own values ({_fmt(attrs['x_base'])}, "
+                f"{_fmt(attrs['y_base'])})")
+    elif attrs.get("x_base") is not None or attrs.get("y_base") is not None:
+        note = (f"{scenario}'s own values ({_fmt(attrs.get('x_base'))}, "
+                f"{_fmt(attrs.get('y_base'))}) lie outside this grid")
+    else:
+        note = None
+    if note:
+        fig.legend(handles=[Line2D([], [], marker="*", ms=12, mfc="none", mec="black",
+                                   ls="none", label=note)],
+                   loc="outside lower center", fontsize=8, frameon=False)
+    fig.suptitle(title or (f"Outcome shares, {scenario}: {runs} seeds per cell, "
+                           f"{attrs.get('steps', '')} months (number: share of runs)"),
                  fontsize=11)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

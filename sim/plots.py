@@ -61,7 +61,9 @@ def session_numbers(sessions: list) -> dict[str, int]:
 
 def mark_sessions(ax, sessions: list, *, numbers: dict[str, int] | None = None) -> None:
     """Vertical lines at venue sessions, coloured by venue type; with ``numbers``, each line's
-    number (see :func:`session_numbers`) above the axes, staggered where sessions crowd."""
+    number (see :func:`session_numbers`) above the axes, staggered where sessions crowd (a
+    figure with a title above the axes should draw the numbers in their own strip instead,
+    :func:`session_strip`, so that they never meet the title)."""
     last_x, level = None, 0
     for s in sessions:
         x = pd.Timestamp(s.month + "-15")
@@ -76,43 +78,88 @@ def mark_sessions(ax, sessions: list, *, numbers: dict[str, int] | None = None) 
                         va="bottom", color=colour, annotation_clip=False)
 
 
+STRIP_LEVELS = 3  # rows of numbers in a session strip, for sessions a few months apart
+
+
+def session_strip(ax, sessions: list, numbers: dict[str, int]) -> None:
+    """A thin axes of its own showing each venue session's number at its month (coloured by
+    venue type, staggered over :data:`STRIP_LEVELS` rows where sessions are under two months
+    apart), so the numbers stay inside their axes and never meet a panel's title. Its key is
+    :func:`session_key`."""
+    last_x, level = None, 0
+    for s in sessions:
+        x = pd.Timestamp(s.month + "-15")
+        close = last_x is not None and (x - last_x).days < 60
+        level = (level + 1) % STRIP_LEVELS if close else 0
+        last_x = x
+        colour = VENUE_COLOURS[s.type]
+        ax.axvline(x, color=colour, lw=0.8, ls=":", alpha=0.8)
+        ax.text(x, STRIP_LEVELS - level - 0.5, str(numbers[s.label]), fontsize=7, ha="center",
+                va="center", color=colour, fontweight="bold",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
+    ax.set_ylim(0, STRIP_LEVELS)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("Venue sessions (numbers: key below the figure; colour: kind of venue)",
+                 fontsize=9, loc="left")
+
+
+def session_key(sessions: list, numbers: dict[str, int]) -> list[Line2D]:
+    """Legend handles of the numbered key: ``n  label (kind)``, in the venue type's colour."""
+    kind = {}
+    for s in sessions:
+        kind.setdefault(s.label, s.type)
+    return [Line2D([], [], color=VENUE_COLOURS[kind[label]], ls=":", lw=1.5,
+                   label=f"{n:>2}  {label} ({kind[label]})") for label, n in numbers.items()]
+
+
 def timeseries_figure(model, ts: pd.DataFrame) -> bytes:
-    """Four panels of observables over time with venue sessions marked; PNG bytes."""
+    """Four panels of observables over time below a strip of numbered venue sessions, each
+    panel's legend to its right, the sessions' numbered key below; PNG bytes."""
+    import math
+
     dates = month_dates(ts["month"])
-    fig = Figure(figsize=(12, 11))  # no pyplot: no backend switch, safe in notebooks
-    axes = fig.subplots(len(PANELS), 1, sharex=True)
     numbers = session_numbers(model.sessions)
-    for k, (ax, (title, keys, unit)) in enumerate(zip(axes, PANELS, strict=True)):
+    key_rows = math.ceil(len(numbers) / 3)
+    key_height = 0.45 + 0.2 * key_rows  # inches below the panels for the key
+    height = 11.5 + key_height
+    fig = Figure(figsize=(12.5, height))  # no pyplot: no backend switch, safe in notebooks
+    axes = fig.subplots(len(PANELS) + 1, 1, sharex=True,
+                        gridspec_kw={"height_ratios": [0.55] + [3] * len(PANELS)})
+    strip, panels = axes[0], axes[1:]
+    session_strip(strip, model.sessions, numbers)
+    for ax, (title, keys, unit) in zip(panels, PANELS, strict=True):
         for key in keys:
             label, colour = SERIES[key]
             ax.plot(dates, ts[key], color=colour, lw=1.8, label=label)
         ax.set_ylim(0, 1.02)
-        ax.set_title(title, fontsize=10, loc="left", pad=34 if k == 0 else 6)
+        ax.set_title(title, fontsize=10, loc="left")
         ax.set_ylabel(unit)
-        mark_sessions(ax, model.sessions, numbers=numbers if k == 0 else None)
+        mark_sessions(ax, model.sessions)
         ax.grid(alpha=0.3)
         if key == "capability_gap":
             ax2 = ax.twinx()
             label, colour = SERIES["incidents"]
             ax2.step(dates, ts["incidents"], where="post", color=colour, label=label)
             ax2.set_ylabel("incidents (count)")
+            ax2.set_ylim(bottom=0)
             h1, l1 = ax.get_legend_handles_labels()
             h2, l2 = ax2.get_legend_handles_labels()
-            ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
+            ax.legend(h1 + h2, l1 + l2, loc="upper left", bbox_to_anchor=(1.07, 1),
+                      fontsize=8)
         else:
-            ax.legend(loc="lower left", fontsize=8)
-    handles = [Line2D([], [], color=c, ls=":", label=f"{t} session")
-               for t, c in VENUE_COLOURS.items()]
-    axes[-1].legend(handles=axes[-1].get_legend().legend_handles + handles, fontsize=7,
-                    loc="upper left", ncol=2)
-    axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
-    axes[-1].set_xlabel("month (one step = one month)")
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    panels[-1].xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    panels[-1].set_xlabel("month (one step = one month)")
     run = model.run_config
     fig.suptitle(f"Scenario '{run.scenario.name}', seed {run.seed}: outcome "
                  f"{model.outcome()}", fontsize=12)
-    fig.tight_layout(rect=(0, 0, 0.8, 0.97))
-    key = "\n".join(f"{n:>2}  {label}" for label, n in numbers.items())
-    fig.text(0.81, 0.93, "Venue sessions\n" + key, fontsize=8, va="top", family="monospace")
+    bottom = key_height / height
+    fig.tight_layout(rect=(0, bottom, 0.78, 0.97))
+    fig.legend(handles=session_key(model.sessions, numbers), loc="upper left",
+               bbox_to_anchor=(0.01, bottom - 0.005), ncol=3, fontsize=8, frameon=False,
+               title="Venue sessions", title_fontsize=9, alignment="left")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     return buf.getvalue()

@@ -22,18 +22,9 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least
-from sim.phase import phase_table
+from sim.phase import phase_table, plain_label
 from sim.plots import OUTCOME_COLOURS
 from sim.studies import MAX_JOBS, OUTCOMES, fast_mode, scenario_dict
-
-# plain-language names of the parameters the pairs use
-LABELS = {
-    "incident_rate": "AI incident rate (hazard per unit of unsafe capability)",
-    "alignment_beta": "intensity of alignment choice (beta)",
-    "propensity_rivalry": "weight of rivalry in who stands with whom",
-    "rivalry_trust_cut": "trust lost each month per unit of rivalry",
-    "risk_salience": "share of the gap to full risk concern one incident closes",
-}
 
 
 @dataclass(frozen=True)
@@ -154,8 +145,8 @@ def majority_figure(cells: pd.DataFrame, pair: Pair, seeds: int,
     ax.set_xticklabels([f"{v:g}" for v in xs], rotation=45, ha="right")
     ax.set_yticks(ys)
     ax.set_yticklabels([f"{v:g}" for v in ys])
-    ax.set_xlabel(f"{LABELS.get(pair.x[1], pair.x[1])}  [{pair.x[1]}]")
-    ax.set_ylabel(f"{LABELS.get(pair.y[1], pair.y[1])}  [{pair.y[1]}]")
+    ax.set_xlabel(plain_label(pair.path(pair.x)))  # the declared meaning, sim.config
+    ax.set_ylabel(plain_label(pair.path(pair.y)))
     handles = [Patch(color=OUTCOME_COLOURS[o], label=f"{o} (majority)") for o in OUTCOMES]
     handles.append(Patch(color="0.8", label="paler: no outcome above half the runs"))
     if base is not None:

@@ -96,7 +96,7 @@ def test_compare_writes_its_tables_summary_and_figure(compared):
     assert lines[-1] == f"compare directory: {out}"
     names = {p.name for p in out.iterdir()}
     assert names == {"outcomes.csv", "observables.csv", "bands.csv", "runs.csv",
-                     "summary.json", "table.txt", "compare.png"}
+                     "summary.json", "table.txt", "compare.png", "story.md"}
     outcomes = pd.read_csv(out / "outcomes.csv")
     assert len(outcomes) == 2 * len(OUTCOMES)
     assert outcomes.groupby("scenario")["share"].sum().to_numpy() == pytest.approx([1, 1])
@@ -239,3 +239,30 @@ def test_safety_for_compute_eases_controls_and_raises_china_safety_100_seeds():
 @pytest.mark.slow
 def test_tariff_shock_blocks_the_deal_100_seeds():
     check_tariff_shock(SLOW_SEEDS, strict=True)
+
+
+def test_compare_story_tells_the_shares_and_the_ledger(compared):
+    out, _ = compared
+    story = (out / "story.md").read_text(encoding="utf-8")
+    outcomes = pd.read_csv(out / "outcomes.csv")
+    assert story.startswith("# exclusive_club against baseline")
+    for r in outcomes[outcomes["scenario"] == "exclusive_club"].itertuples():
+        assert f"{r.outcome} {100 * r.diff_vs_reference:+.0f} points" in story
+    assert "## Continuous measures at the end (2024-06)" in story
+    assert "| Polarization (Esteban-Ray) | baseline |" in story
+    assert "- exclusive_club: " in story.split("## What moved trust differently")[1]
+
+
+def test_constant_panels_are_dropped_and_the_window_is_named():
+    from sim.compare import FIGURE_COLUMNS, constant_columns, window_text
+
+    arr = np.zeros((3, 5, len(FIGURE_COLUMNS)))
+    arr[:, :, 0] = np.arange(5)  # the first column varies, the rest are 0
+    arr[:, :, 1] = np.nan  # all missing
+    other = arr.copy()
+    other[1, 2, 2] = 1.0  # varies in one arm only: kept
+    dropped = constant_columns({"a": arr, "b": other})
+    assert FIGURE_COLUMNS[0] not in dropped and FIGURE_COLUMNS[2] not in dropped
+    assert FIGURE_COLUMNS[1] in dropped and FIGURE_COLUMNS[3] in dropped
+    assert window_text({"a": 12, "b": 12}) == "its last 12 months"
+    assert window_text({"a": 6, "b": 12}) == "its last months (a: 6, b: 12)"

@@ -6,7 +6,15 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.phase import main, phase_figure, phase_table, short_label
+from sim.phase import (
+    grid_position,
+    main,
+    phase_figure,
+    phase_table,
+    plain_label,
+    scenario_point,
+    short_label,
+)
 from sim.sweep import OUTCOMES, replicate_seeds
 
 US = "scenario.countries.'United States'.hawkishness"
@@ -67,3 +75,39 @@ def test_phase_bad_input_is_one_line_exit_2(args, capsys):
         main([*args, "-q", "-j", "1"])
     err = capsys.readouterr().err
     assert exc.value.code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+
+
+def test_plain_label_uses_the_declared_meaning():
+    from sim.config import PARAMETERS
+
+    label = plain_label(("scenario", "uncertainties", "trust_gain")).replace("\n", " ")
+    assert label == f"{PARAMETERS['trust_gain'].meaning} [trust_gain]"
+    lever = plain_label("scenario.levers.deal_easing.value").replace("\n", " ")
+    assert lever.startswith(PARAMETERS["deal_easing"].meaning)
+    actor = plain_label(("scenario", "countries", "United States", "hawkishness"))
+    assert actor.startswith("United States: hawkishness") and "[hawkishness]" in actor
+    assert max(len(line) for line in actor.splitlines()) <= 42
+    assert plain_label("scenario.events.us_tariffs_2024.delta") == "us_tariffs_2024.delta"
+
+
+def test_scenario_point_and_grid_position():
+    assert scenario_point("baseline", ("scenario", "uncertainties", "trust_gain")) == \
+        sim.load_config("baseline").scenario.params["trust_gain"]
+    assert scenario_point("baseline", ("scenario", "countries", "United States",
+                                       "hawkishness")) == 0.7
+    assert scenario_point("baseline", ("scenario", "levers", "safety_for_compute")) is None
+    assert scenario_point("baseline", ("scenario", "nope")) is None
+    assert grid_position([0.0, 0.5, 1.0], 0.75) == pytest.approx(1.5)
+    assert grid_position([0.0, 0.5, 1.0], 2.0) is None  # outside the grid
+    assert grid_position(["a", "b"], 0.5) is None
+    assert grid_position([1.0, 0.0], 0.5) is None  # not ascending
+
+
+def test_phase_figure_marks_the_scenario_values():
+    cells = pd.DataFrame({"x": [0, 1, 0, 1], "y": [0, 0, 1, 1], "runs": 2, "failed": 0,
+                          "share_cooperation": [0, 0.5, 1, 0], "share_bifurcation": 0.0,
+                          "share_fragmentation": [1, 0.5, 0, 1]})
+    plain = phase_figure(cells, "t")
+    cells.attrs.update(x_base=0.4, y_base=0.6, scenario="baseline")
+    marked = phase_figure(cells, "t")
+    assert marked != plain and marked[:4] == b"\x89PNG"

@@ -13,7 +13,9 @@ import pytest
 
 import sim
 from sim import pathdep, tipping
+from sim.config import PARAMETERS
 from sim.ledger import CAUSES, DRIFT
+from sim.phase import plain_label
 from sim.studies import (
     OUTCOMES,
     THRESHOLDS,
@@ -87,7 +89,8 @@ def test_pairs_lie_inside_declared_ranges():
     for pair in tipping.PAIRS.values():
         tipping.check_ranges(pair)
         for axis in (pair.x, pair.y):
-            assert axis[1] in tipping.LABELS
+            assert axis[1] in PARAMETERS  # so the figure names it by its declared meaning
+            assert PARAMETERS[axis[1]].meaning in plain_label(pair.path(axis)).replace("\n", " ")
 
 
 def test_tipping_fast_writes_figure_table_and_markdown(tmp_path, capsys):
