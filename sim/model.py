@@ -9,14 +9,13 @@ month are applied at set-up (initial conditions).
 
 from __future__ import annotations
 
-from functools import partial
-
 import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
 
 from sim import metrics
 from sim.agents import Country, Lab
+from sim.collector import ObservablesCollector
 from sim.config import VENUE_TYPES, Event, RunConfig, Venue
 from sim.ledger import TrustLedger
 from sim.mechanisms import alignment as align_m
@@ -143,8 +142,7 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
             self._schedule_venue(venue, venue.months)
 
         self._observed: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: partial(_read_observable, key=k) for k in metrics.OBSERVABLES})
+        self.datacollector = ObservablesCollector(metrics.OBSERVABLES)
         self._observe()
         self.datacollector.collect(self)
 
@@ -262,7 +260,7 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
     @property
     def obs(self) -> dict[str, float]:
         """The observables of the latest month (metrics.OBSERVABLES)."""
-        return dict(self._observed)
+        return {k: v[-1] for k, v in self.datacollector.model_vars.items()}
 
     def camps(self) -> tuple[np.ndarray, np.ndarray]:
         """(camp A, camp B) masks of the current alignments (A: leader A's side)."""
@@ -274,7 +272,8 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         return self.book.structure(self.capability, *self.poles)
 
     def _observe(self) -> None:
-        """This month's observables (metrics.OBSERVABLES) and regime rows."""
+        """This month's observables (metrics.OBSERVABLES) but polarization, which the collector
+        settles when the data are read, and the regime rows."""
         self.lab_cap = lab_cap = self.lab_share * self.capability[self.lab_home]
         cap = self.capability
         camp_a, camp_b = self.camps()
@@ -283,7 +282,6 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         self._observed = {
             "mean_trust": metrics.mean_trust(self.trust),
             "cross_camp_trust": metrics.cross_camp_trust(self.trust, camp_a, camp_b),
-            "polarization": metrics.polarization(self.alignment, cap),
             "camp_a_share": float(cap.dot(camp_a)) / total,
             "camp_b_share": float(cap.dot(camp_b)) / total,
             "regimes_in_force": float(rs.in_force),
@@ -339,8 +337,3 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         names = np.array(self.country_names)
         a, b = self.camps()
         return {"A": list(names[a]), "B": list(names[b]), "nonaligned": list(names[~a & ~b])}
-
-
-def _read_observable(model: GovernanceModel, key: str) -> float:
-    """DataCollector reporter: one observable of the model's latest month."""
-    return model._observed[key]

@@ -40,9 +40,8 @@ class MonthMixin:
         # 2. regimes: lapse without renewal; members short for too long withdraw
         if self.regime_depth.size:
             # during the step that closes month k, self.month is already k + 1
-            active = self.book.in_force(self.month, p["regime_lapse"])
             leaving = self.shortfall >= p["shortfall_limit"]
-            if leaving.any() or not np.array_equal(active, self.regime_active):
+            if leaving.any() or self.book.lapsing(self.month, p["regime_lapse"]):
                 self.regime_members[:, leaving] = False
                 self.shortfall[leaving] = 0
                 self._regimes_changed()

@@ -41,7 +41,8 @@ class _StructureParts(NamedTuple):
 
     members: np.ndarray  # (K, N) members of the regimes in force, as 0.0 / 1.0
     depth: np.ndarray  # (K,)
-    deepest: np.ndarray  # (K,) the deepest regimes
+    top: float  # the deepest depth
+    deepest: np.ndarray  # indices (of K) of the deepest regimes
     shared: np.ndarray  # indices (of K) of the regimes with both leaders
     in_force: int
     a_own: bool
@@ -50,24 +51,25 @@ class _StructureParts(NamedTuple):
     @classmethod
     def of(cls, members, depth, active, a: int, b: int) -> _StructureParts:
         m, d = members[active], depth[active]
-        return cls(m.astype(float), d, d == d.max(), np.flatnonzero(m[:, a] & m[:, b]),
-                   int(active.sum()), bool((m[:, a] & ~m[:, b]).any()),
-                   bool((m[:, b] & ~m[:, a]).any()))
+        top = d.max()
+        return cls(m.astype(float), d, float(top), (d == top).nonzero()[0],
+                   (m[:, a] & m[:, b]).nonzero()[0], int(active.sum()),
+                   bool((m[:, a] & ~m[:, b]).any()), bool((m[:, b] & ~m[:, a]).any()))
 
     def structure(self, capability: np.ndarray) -> metrics.RegimeStructure:
         """metrics.regime_structure at this capability (the dot of a 0/1 float matrix is the
         dot numpy takes of the boolean one)."""
         cov = self.members.dot(capability) / float(capability.sum())
-        d, shared = self.depth, self.shared
+        d, shared, deepest = self.depth, self.shared, self.deepest
         if shared.size:
             k = shared[0] if shared.size == 1 else shared[np.lexsort((cov[shared],
                                                                       d[shared]))[-1]]
             shared_depth, shared_cov = float(d[k]), float(cov[k])
         else:
             shared_depth = shared_cov = 0.0
-        return metrics.RegimeStructure(self.in_force, float(d.max()),
-                                       float(cov[self.deepest].max()), shared_depth, shared_cov,
-                                       self.a_own, self.b_own)
+        coverage = float(cov[deepest[0]]) if deepest.size == 1 else float(cov[deepest].max())
+        return metrics.RegimeStructure(self.in_force, self.top, coverage, shared_depth,
+                                       shared_cov, self.a_own, self.b_own)
 
 
 class RegimeBook:
@@ -85,9 +87,10 @@ class RegimeBook:
         self.shared_depth = np.zeros((n, n))  # deepest regime in force both belong to
         self.verif = np.zeros((n, n))  # monthly probability that i observes j's compliance
         self.link_rows = np.zeros(0, dtype=np.intp)  # rows of verif with a link
-        self.link_runs: list[tuple[int, int]] = []  # the same, as runs of consecutive rows
+        self._runs: list[tuple[int, int]] | None = []  # link_rows as runs (None: not yet)
+        self._oldest = np.inf  # the earliest renewal among the regimes in force
         self._states: list[_State] = []
-        self._months: list[tuple[int, int, np.ndarray]] = []  # (step, state, coverage)
+        self._months: list[tuple[int, int, np.ndarray]] = []  # (step, state, capability)
         self._parts: tuple | None = None  # (state key, _StructureParts) for structure()
 
     def index(self, series: str) -> int:
@@ -119,14 +122,29 @@ class RegimeBook:
         """(R,) regimes in force at ``month`` (:func:`sim.mechanisms.regimes.in_force`)."""
         return reg_m.in_force(self.members, self.renewed, month, lapse)
 
+    @property
+    def link_runs(self) -> list[tuple[int, int]]:
+        """The rows of ``verif`` with a link as (start, stop) runs of consecutive rows."""
+        if self._runs is None:
+            self._runs = reg_m.runs(self.link_rows)
+        return self._runs
+
+    def lapsing(self, month: int, lapse: float) -> bool:
+        """Whether :meth:`in_force` at ``month`` differs from the regimes in force at the last
+        :meth:`refresh`. Membership changes only before a refresh, so the regimes in force
+        change in between only when one of them lapses, the one renewed earliest first:
+        ``month - renewed >= lapse`` for the earliest renewal (the same comparison)."""
+        return month - self._oldest >= lapse
+
     def refresh(self, month: int, lapse: float) -> np.ndarray:
         """Recompute the regimes in force and what they imply (shared depth, verification
         links); returns each country's deepest kept depth (0: none)."""
         self.active = act = self.in_force(month, lapse)
-        self.shared_depth = reg_m.shared_max_blocks(self.members, self.depth, act)
-        self.verif = reg_m.shared_max_blocks(self.members, self.verification, act)
+        self.shared_depth, self.verif = reg_m.shared_max_many(
+            self.members, (self.depth, self.verification), act)
         self.link_rows = reg_m.linked_rows(self.members, self.verification, act)
-        self.link_runs = reg_m.runs(self.link_rows)
+        self._runs = None
+        self._oldest = float(self.renewed[act].min()) if act.any() else np.inf
         self._states.append(_State(tuple(self.series), tuple(self.types), self.members.copy(),
                                    self.depth.copy(), self.verification.copy(),
                                    self.renewed.copy(), act))
@@ -135,12 +153,24 @@ class RegimeBook:
     def structure(self, capability: np.ndarray, a: int, b: int) -> metrics.RegimeStructure:
         """The regimes in force, as the outcome reads them: metrics.regime_structure, the same
         numbers, with what does not depend on capability kept from one change to the next."""
-        if not self.active.any():
+        if self._oldest == np.inf:  # no regime in force
             return metrics.RegimeStructure(0, 0.0, 0.0, 0.0, 0.0, False, False)
+        return self._structure_parts(a, b).structure(capability)
+
+    def own(self, a: int, b: int) -> tuple[bool, bool]:
+        """(a_own, b_own) of :meth:`structure`: whether each leader is in a regime in force
+        that leaves the other out (what does not depend on capability)."""
+        if self._oldest == np.inf:
+            return False, False
+        parts = self._structure_parts(a, b)
+        return parts.a_own, parts.b_own
+
+    def _structure_parts(self, a: int, b: int) -> _StructureParts:
+        """The structure's parts for the regimes in force now (kept until they change)."""
         key = (len(self._states), a, b)
         if self._parts is None or self._parts[0] != key:
             self._parts = (key, _StructureParts.of(self.members, self.depth, self.active, a, b))
-        return self._parts[1].structure(capability)
+        return self._parts[1]
 
     def club_members(self, series: str) -> np.ndarray | None:
         """Members of the series' regime if it is in force (None: no such regime)."""
@@ -148,16 +178,17 @@ class RegimeBook:
         return None if r < 0 else self.members[r] & self.active[r]
 
     def record(self, step: int, capability: np.ndarray) -> None:
-        """Note this month's regimes in force for the regime table (compact; see rows)."""
-        if self.active.any():
-            self._months.append((step, len(self._states) - 1,
-                                 reg_m.coverage(self.members, capability)))
+        """Note this month's regimes in force for the regime table (compact: the state and the
+        capability, the coverage is computed in :meth:`rows`)."""
+        if self._oldest < np.inf:  # a regime in force
+            self._months.append((step, len(self._states) - 1, capability))
 
     def rows(self, start, names: list[str], poles: tuple[int, int]) -> list[dict]:
         """One dict per month and regime in force, in the order they were recorded."""
         out = []
-        for step, k, cov in self._months:
+        for step, k, capability in self._months:
             st = self._states[k]
+            cov = reg_m.coverage(st.members, capability)
             for r in np.flatnonzero(st.active):
                 m = st.members[r]
                 out.append({

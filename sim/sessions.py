@@ -172,8 +172,7 @@ class SessionsMixin:
         cf = self.run_config.scenario.counter_forum
         if cf is None or host < 0:
             return
-        rs = self.regimes()
-        for x, own in zip(self.poles, (rs.a_own, rs.b_own), strict=True):
+        for x, own in zip(self.poles, self.book.own(*self.poles), strict=True):
             if x in self.forums or x == host or own:
                 continue
             other_camp = self.alignment[host] * self.alignment[x] < 0

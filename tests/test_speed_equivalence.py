@@ -181,6 +181,11 @@ def test_shared_max_blocks_and_linked_rows_match_shared_max():
         assert same(reg_m.shared_max_blocks(members, values, active), plain)
         assert same(reg_m.linked_rows(members, values, active),
                     np.flatnonzero(plain.any(axis=1)))
+        both = (values, np.array([0.1, -0.2, 0.0, 0.4, 0.05, 0.2]))
+        for stack_up_to in (1 << 16, 0):  # the stacked masks, and regime by regime
+            got = reg_m.shared_max_many(members, both, active, stack_up_to)
+            assert all(same(g, reg_m.shared_max(members, v, active))
+                       for g, v in zip(got, both, strict=True))
 
 
 def test_runs_and_uniform_rows_keep_the_stream():
@@ -319,6 +324,31 @@ def test_polarization_is_the_plain_form(n):
             assert metrics.polarization(al, cap, alpha, h) == polarization_plain(al, cap, alpha, h)
 
 
+@pytest.mark.parametrize("n", [1, 14, 193])
+def test_polarization_many_is_polarization_month_by_month(n):
+    rng = np.random.default_rng(n + 1)
+    al = np.clip(rng.normal(0.0, 0.7, (30, n)), -1, 1)
+    al[rng.random((30, n)) < 0.2] = -1.0  # ties
+    cap = rng.random((30, n)) * rng.choice([1e-3, 1.0], (30, 1))
+    for alpha, h in ((1.0, 0.5), (1.6, 0.3)):
+        assert metrics.polarization_many(al, cap, alpha, h) == [
+            metrics.polarization(a, c, alpha, h) for a, c in zip(al, cap, strict=True)]
+
+
+def test_regime_book_lapsing_says_when_the_regimes_in_force_change():
+    rng = np.random.default_rng(3)
+    n = 12
+    book = RegimeBook(n)
+    assert not book.lapsing(0, 3)
+    for month, series in enumerate(("un", "summit", "un", "forum")):
+        signed = rng.random(n) < 0.6
+        signed[:2] = True
+        book.renew(series, "un", 0.3, 0.1, signed, np.ones(n, bool), np.ones(n, bool), month)
+        book.refresh(month, 3)
+        for later in range(month, month + 8):
+            assert book.lapsing(later, 3) == (not same(book.in_force(later, 3), book.active))
+
+
 def test_regime_book_structure_is_regime_structure():
     rng = np.random.default_rng(12)
     n = 20
@@ -331,8 +361,10 @@ def test_regime_book_structure_is_regime_structure():
         book.refresh(month + 1, 3)
         for a, b in ((0, 1), (1, 0), (2, 5)):
             for cap in (rng.random(n), rng.random(n) * 1e-3):
-                assert book.structure(cap, a, b) == metrics.regime_structure(
-                    book.members, book.depth, book.active, cap, a, b)
+                expected = metrics.regime_structure(book.members, book.depth, book.active,
+                                                    cap, a, b)
+                assert book.structure(cap, a, b) == expected
+                assert book.own(a, b) == (expected.a_own, expected.b_own)
 
 
 def test_is_kept_says_when_clipping_changes_nothing():

@@ -64,10 +64,10 @@ def shared_max_blocks(members: np.ndarray, values: np.ndarray, active: np.ndarra
     zero start)."""
     n = members.shape[1]
     out = np.zeros((n, n))
-    rs = np.flatnonzero(active & (values > 0))
-    for r in rs[np.argsort(values[rs], kind="stable")]:
+    rs = (active & (values > 0)).nonzero()[0]
+    for r in rs[values[rs].argsort(kind="stable")].tolist():
         m = members[r]
-        idx = np.flatnonzero(m)
+        idx = m.nonzero()[0]
         if 4 * idx.size > n:  # a wide regime: one pass over the matrix
             np.copyto(out, values[r], where=np.logical_and.outer(m, m))
         elif idx.size:
@@ -76,11 +76,33 @@ def shared_max_blocks(members: np.ndarray, values: np.ndarray, active: np.ndarra
     return out
 
 
+def shared_max_many(members: np.ndarray, values: tuple[np.ndarray, ...], active: np.ndarray,
+                    stack_up_to: int = 1 << 16) -> list[np.ndarray]:
+    """[shared_max(members, v, active) for v in values], the same matrices. While the active
+    regimes' pair masks fit in ``stack_up_to`` entries they are built at once, (K, N, N), and
+    each matrix is the maximum over the regimes of value x mask (a value <= 0 counts as 0,
+    which never beats the zero start); larger rosters go regime by regime
+    (:func:`shared_max_blocks`)."""
+    n = members.shape[1]
+    rs = active.nonzero()[0]
+    if rs.size * n * n > stack_up_to:
+        return [shared_max_blocks(members, v, active) for v in values]
+    m = members[rs]
+    pairs = m[:, :, None] & m[:, None, :]
+    out = []
+    for v in values:
+        positive = np.maximum(v[rs], 0.0)[:, None, None]
+        shared = (pairs * positive).max(axis=0, initial=0.0)
+        fill_diagonal(shared, 0.0)
+        out.append(shared)
+    return out
+
+
 def linked_rows(members: np.ndarray, values: np.ndarray, active: np.ndarray) -> np.ndarray:
     """Rows of shared_max(members, values, active) that hold a positive entry: the members of
     an active regime with a positive value (in force means two or more members)."""
     keep = active & (values > 0)
-    return np.flatnonzero(members[keep].any(axis=0)) if keep.any() else np.zeros(0, np.intp)
+    return members[keep].any(axis=0).nonzero()[0] if keep.any() else np.zeros(0, np.intp)
 
 
 def runs(rows: np.ndarray) -> list[tuple[int, int]]:
