@@ -169,3 +169,35 @@ def test_fresh_venv_pip_install_wheel_then_the_acceptance_commands(wheel, tmp_pa
                               capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0 and proc.stdout.strip().endswith(
             tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]), script
+
+
+def test_citation_and_changelog_carry_the_package_version():
+    import yaml
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0" and str(cff["version"]) == version
+    assert cff["license"] == "MIT" and cff["title"] and cff["authors"]
+    assert f"## [{version}]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_every_command_has_version_verbose_and_quiet():
+    """Each console script's parser (run in-process) answers --version with the package's
+    version; -v and -q are accepted by its parser (``--help`` lists them)."""
+    import contextlib
+    import importlib
+    import io
+
+    from sim.logs import package_version
+
+    for script, target in SCRIPTS.items():
+        module, _, func = target.partition(":")
+        if script == "aigov":
+            continue  # the Hydra app: tests/test_cli.py runs the installed script
+        main = getattr(importlib.import_module(module), func)
+        for flags, expect in ((["--version"], f"{package_version()}"), (["--help"], "-q")):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as exc:
+                main(flags)
+            assert exc.value.code in (0, None) and expect in out.getvalue(), (script, flags)
+        assert "--verbose" in out.getvalue() or "-v" in out.getvalue(), script
