@@ -43,7 +43,7 @@ test: $(STAMP)
 # A one-node SLURM cluster (Debian's slurm-wlm and munge, installed if missing; needs root),
 # a small sweep through it and its table checked against the laptop launcher's (tests/slurm).
 test-slurm: $(STAMP)
-	PYTHON=$(BIN)/python bash tests/slurm/run.sh
+	PYTHON=$(abspath $(BIN))/python bash tests/slurm/run.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -27,6 +27,7 @@ die() { echo "error: test-slurm: $*" >&2; exit 2; }
 
 [[ $(id -u) == 0 ]] || die "needs root (it starts munged, slurmctld and slurmd); run it as root, e.g. in a container"
 [[ -x $PY ]] || die "PYTHON=$PY is not an executable; run 'make venv' first or set PYTHON"
+[[ $PY == /* ]] || PY=$PWD/$PY   # the sweeps run from the temporary folder
 "$PY" -c "import hydra_plugins.hydra_submitit_launcher" 2>/dev/null \
   || die "hydra-submitit-launcher is not installed for $PY; install the project with its 'slurm' or 'test' extra"
 
