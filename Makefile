@@ -1,35 +1,49 @@
 # Two commands do all the set-up on a fresh machine: `make run` and `make test`.
-# Both create .venv when it is missing (with a Python >= 3.12, < 3.14) and install the project.
+# Both create .venv when it is missing (with a Python >= 3.12, < 3.14) and install the project:
+# `make run` only what running needs, `make test` (and `make venv`) also the test extra.
 SHELL := /bin/bash
 VENV  := .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.run-stamp
 
 # The first interpreter on PATH that is >= 3.12 and < 3.14 (Hydra crashes on 3.14).
 PYTHON ?= $(shell for p in python3.12 python3.13 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if (3,12) <= sys.version_info[:2] < (3,14) else 1)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run test venv benchmark clean lint notebooks
+.PHONY: run test test-slurm venv benchmark clean lint notebooks
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
-	@if [ ! -x $(BIN)/python ]; then \
-	  if [ -z "$(PYTHON)" ]; then \
-	    echo "error: no Python >= 3.12 and < 3.14 found on PATH (tried python3.12, python3.13, python3, python); install one (e.g. 'pyenv install 3.12') and retry" >&2; exit 1; \
-	  fi; \
-	  echo "Creating $(VENV) with $$($(PYTHON) --version)"; \
-	  $(PYTHON) -m venv $(VENV); \
+# The interpreter: .venv/bin/python, created on first use.
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: no Python >= 3.12 and < 3.14 found on PATH (tried python3.12, python3.13, python3, python); install one (e.g. 'pyenv install 3.12') and retry" >&2; exit 1; \
 	fi
+	@echo "Creating $(VENV) with $$($(PYTHON) --version)"
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@touch $(STAMP)
 
-run: $(STAMP)
+# Running needs the package and its dependencies only.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+# Tests also need the test extra (pytest, the submitit launcher, the notebook runner, ...).
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/aigov $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 $(ARGS)
+
+# A one-node SLURM cluster (Debian's slurm-wlm and munge, installed if missing; needs root),
+# a small sweep through it and its table checked against the laptop launcher's (tests/slurm).
+test-slurm: $(STAMP)
+	PYTHON=$(abspath $(BIN))/python bash tests/slurm/run.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

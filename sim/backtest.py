@@ -41,6 +41,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import logging
 import re
 import statistics
 import sys
@@ -53,10 +54,10 @@ import pandas as pd
 import yaml
 
 from sim.config import (
+    DATA_DIR,
     MAX_JOBS,
     MAX_RUNS,
     MAX_STEPS,
-    ROOT,
     SCENARIO_DIR,
     YEARS,
     Event,
@@ -69,7 +70,9 @@ from sim.config import (
 )
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 
-DEFAULT_EVENTS = ROOT / "data" / "governance_events_2023_2024.yaml"
+log = logging.getLogger(__name__)
+
+DEFAULT_EVENTS = DATA_DIR / "governance_events_2023_2024.yaml"
 HISTORY_YAML = SCENARIO_DIR / "history.yaml"
 DEFAULT_OUT = Path("outputs") / "backtest"
 KEY_ACTORS = ("United States", "China", "United Kingdom", "EU")
@@ -980,8 +983,7 @@ def calibrate(base: RunConfig, events: EventsFile, seeds: Sequence[int], *, maxi
     def progress(intermediate_result) -> None:
         if verbose:
             best = -intermediate_result.fun
-            print(f"  generation: best mean F1 - key error - pull to the prior = {best:.4f}",
-                  file=sys.stderr, flush=True)
+            log.info(f"  generation: best mean F1 - key error - pull to the prior = {best:.4f}")
 
     res = differential_evolution(
         loss, bounds=[(f.lo, f.hi) for f in free], x0=x0, seed=de_seed, maxiter=maxiter,
@@ -1116,11 +1118,14 @@ def render_block(base: RunConfig, base_templates: dict[str, tuple[float, float]]
     return "\n".join(lines) + "\n"
 
 
-def write_block(path: Path, block: str) -> None:
-    """Replace the calibrated block of ``path`` (append one if it has none)."""
+def write_block(path: Path, block: str, template: Path | None = None) -> None:
+    """Replace the calibrated block of ``path`` (append one if it has none); a new ``path``
+    starts as a copy of ``template`` (the library's history scenario), so it is a whole
+    scenario."""
     from sim.io import atomic_write_text
 
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    source = path if path.is_file() else template
+    text = source.read_text(encoding="utf-8") if source is not None and source.is_file() else ""
     if BLOCK_BEGIN in text and BLOCK_END in text:
         head, rest = text.split(BLOCK_BEGIN, 1)
         tail = rest.split(BLOCK_END, 1)[1].lstrip("\n")
@@ -1154,8 +1159,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="calibrate the free parameters and write them to --history")
     p.add_argument("--prior", default="baseline",
                    help="scenario the calibration starts from (default %(default)s)")
-    p.add_argument("--history", type=Path, default=HISTORY_YAML,
-                   help="scenario file the calibration writes (default %(default)s)")
+    p.add_argument("--history", type=Path, default=None,
+                   help="scenario file the calibration writes (default OUT/history.yaml, a "
+                        "copy of the library's history scenario with the calibrated block "
+                        "replaced; use it with AIGOV_SCENARIOS=OUT, docs/VALIDATION.md)")
     p.add_argument("--maxiter", type=int_at_least(1, 10_000), default=None,
                    help="calibration generations (default 30; 8 with --leave-one-out)")
     p.add_argument("--popsize", type=int_at_least(1, 1000), default=None,
@@ -1179,6 +1186,8 @@ def _print_calibration(cal: Calibration) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.history is None:
+        args.history = args.out / "history.yaml"
     try:
         check_output("--out", args.out)
         if args.calibrate:
@@ -1202,7 +1211,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                             popsize=args.popsize or 5, workers=args.workers,
                             verbose=not args.json)
             write_block(args.history, render_block(base, base_templates, cal,
-                                                   dt.date.today().isoformat()))
+                                                   dt.date.today().isoformat()), HISTORY_YAML)
             if not args.json:
                 _print_calibration(cal)
                 print(f"wrote {args.history}")

@@ -15,9 +15,12 @@ and directories, and nothing else (:class:`sim.io.RunDir`).
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import signal
 import sys
+import time
 from pathlib import Path
 
 import hydra
@@ -39,6 +42,7 @@ from sim.sweep import replicate_count, replicate_rows, sweep_job
 # it. Cached, so worker processes (which get the parent's resolver cache) resolve the same value.
 OmegaConf.register_new_resolver("aigov.pid", os.getpid, use_cache=True, replace=True)
 
+log = logging.getLogger(__name__)
 _RUN: RunDir | None = None  # the directory this process's single run claimed
 
 
@@ -49,13 +53,18 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     (:func:`sim.sweep.replicate_seeds`) is run too, and the story gives the share of each
     outcome over it."""
     run = build_run_config(cfg)
+    log.debug("scenario %s, seed %d, %d months, config hash %s -> %s", run.scenario.name,
+              run.seed, run.steps, run.config_hash, out_dir)
     n = replicate_count(cfg.get("replicates", 1))
+    t0 = time.perf_counter()
     model = GovernanceModel(run).run()
+    log.debug("model run: %.2f s", time.perf_counter() - t0)
     replicates = None
     if n > 1:
         rows = replicate_rows(run, n)
         replicates = [r["outcome"] for r in rows if r["status"] == "ok"]
     paths = write_run(model, out_dir, replicates=replicates)
+    log.debug("wrote %s", ", ".join(str(p) for p in paths.values()))
     return {"model": model, "paths": paths}
 
 
@@ -125,6 +134,7 @@ def _preflight(argv: list[str]) -> None:
         return  # Hydra answers these itself
     try:
         check_overrides(args.overrides)
+        _searchpath_scenarios(args.overrides)
         for text in args.overrides:
             key, _, value = text.partition("=")
             if key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir") and "${" not in value:
@@ -138,6 +148,30 @@ def _preflight(argv: list[str]) -> None:
             load_config(scenario_of(overrides), overrides)
     except ConfigError as exc:
         fail(exc)
+
+
+def _searchpath_scenarios(overrides: list[str]) -> None:
+    """Folders ``ROOT/scenario`` of ``hydra.searchpath=[file://ROOT, ...]`` join the scenario
+    library (``AIGOV_SCENARIOS``, inherited by sweep jobs), so the checks before Hydra starts and
+    the studies see the scenarios Hydra will compose."""
+    from sim.api import override_parser
+    from sim.config import SCENARIOS_ENV
+
+    for text in overrides:
+        if text.lstrip("+").split("=", 1)[0] != "hydra.searchpath":
+            continue
+        value = override_parser().parse_override(text).value()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError("hydra.searchpath", text.split("=", 1)[-1],
+                              "must be a list of config folders, e.g. [file:///path/to/conf]")
+        for entry in value:
+            scheme, sep, path = entry.partition("://")
+            if sep and scheme != "file":
+                continue  # pkg://...: a package's configs, not a folder of scenarios
+            folder = Path(path if sep else entry).expanduser().resolve() / "scenario"
+            if folder.is_dir():
+                os.environ[SCENARIOS_ENV] = os.pathsep.join(
+                    p for p in (os.environ.get(SCENARIOS_ENV, ""), str(folder)) if p)
 
 
 def _terminated(signum, frame) -> None:
@@ -178,7 +212,31 @@ def _hydra_args(argv: list[str]):
     return parser.parse_args(argv)
 
 
+def _own_flags(argv: list[str]) -> list[str]:
+    """Take aigov's own flags out of the command line before Hydra reads it: ``--version``
+    (prints the package's version, exit 0) and ``-v``/``-q`` (repeatable: ``-vv``, ``-qq``),
+    which become the level of the ``sim`` console handler of Hydra's job logging."""
+    from sim.logs import QUIET_FLAGS, VERBOSE_FLAGS, package_version
+
+    rest, verbose, quiet = [], 0, 0
+    for arg in argv:
+        if arg == "--version":
+            print(f"aigov {package_version()}")
+            raise SystemExit(0)
+        if arg in VERBOSE_FLAGS or re.fullmatch(r"-v+", arg):
+            verbose += 1 if arg.startswith("--") else len(arg) - 1
+        elif arg in QUIET_FLAGS or re.fullmatch(r"-q+", arg):
+            quiet += 1 if arg.startswith("--") else len(arg) - 1
+        else:
+            rest.append(arg)
+    if verbose or quiet:
+        level = "DEBUG" if verbose else ("WARNING" if quiet == 1 else "ERROR")
+        rest.append(f"hydra.job_logging.handlers.sim_console.level={level}")
+    return rest
+
+
 def main() -> None:
+    sys.argv[1:] = _own_flags(sys.argv[1:])
     _preflight(sys.argv[1:])
     signal.signal(signal.SIGTERM, _terminated)
     try:

@@ -40,6 +40,7 @@ import argparse
 import concurrent.futures as cf
 import io
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -74,6 +75,7 @@ COLUMNS = (*FIGURE_COLUMNS, *LEDGER)
 CONFIDENCE = 0.95
 BAND = (10, 50, 90)
 SUPPLIER, TARGET = "United States", "China"
+log = logging.getLogger(__name__)
 DEFAULT_ROOT = Path("outputs") / "compare"
 CHUNK = 10  # seeds per task: few enough tasks to keep the progress line moving
 MAX_SEEDS = 100_000
@@ -630,6 +632,10 @@ def _umask() -> int:
 
 
 def _progress(done: int, total: int) -> None:
+    """A progress line rewritten in place on stderr (INFO level of the ``sim`` logger: ``-q``
+    silences it)."""
+    if not log.isEnabledFor(logging.INFO):
+        return
     end = "\n" if done == total else ""
     print(f"\rrunning: {done}/{total} runs ({100 * done // total}%)", end=end,
           file=sys.stderr, flush=True)
@@ -642,8 +648,8 @@ def compare(args: argparse.Namespace) -> Path:
     check_size(runs, args.seeds)
     ref = args.scenarios[0]
     jobs = args.jobs or cpu_count()
-    print(f"comparing {', '.join(runs)} (reference {ref}): {args.seeds} seeds each, "
-          f"{jobs} process(es)", file=sys.stderr)
+    log.info(f"comparing {', '.join(runs)} (reference {ref}): {args.seeds} seeds each, "
+             f"{jobs} process(es)")
     results = run_all(runs, args.seeds, jobs, _progress)
     starts = {n: r.scenario.start for n, r in runs.items()}
     finals = {n: arr[:, -1, :] for n, arr in results.series.items()}

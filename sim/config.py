@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.resources
 import json
 import math
 import re
@@ -26,9 +27,15 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.errors import ConfigError
 
+# The config tree and the scenario library are package data (sim/conf links to the checkout's
+# conf/, whose scenario/ links to scenarios/; a wheel holds copies), found with importlib.resources.
+# ROOT is the checkout (or, installed, the folder that holds the package): paths are shown
+# relative to it.
 ROOT = Path(__file__).resolve().parent.parent
-CONF_DIR = ROOT / "conf"
-SCENARIO_DIR = ROOT / "scenarios"
+CONF_DIR = Path(str(importlib.resources.files("sim") / "conf")).resolve()
+SCENARIO_DIR = (CONF_DIR / "scenario").resolve()
+DATA_DIR = Path(str(importlib.resources.files("sim") / "data")).resolve()
+SCENARIOS_ENV = "AIGOV_SCENARIOS"  # the user's scenario folders, separated by os.pathsep
 
 VENUE_TYPES = ("un", "summit", "bilateral", "track2")
 DECISION_RULES = ("consensus", "host_proposal", "bargaining", "pledge")
@@ -776,5 +783,15 @@ def config_hash(data: dict) -> str:
         sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def scenario_dirs() -> list[Path]:
+    """Folders of scenario files, in the order a name is looked up: the library (package data),
+    then the folders of ``AIGOV_SCENARIOS`` (and of ``hydra.searchpath`` roots on the command
+    line, which :mod:`sim.cli` adds to it), as Hydra's search path orders them."""
+    from hydra_plugins.aigov_scenarios import scenario_folders
+
+    return [SCENARIO_DIR, *(Path(f) for f in scenario_folders() if Path(f) != SCENARIO_DIR)]
+
+
 def available_scenarios() -> list[str]:
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+    """Names of every scenario in :func:`scenario_dirs`, sorted, each once."""
+    return sorted({p.stem for d in scenario_dirs() for p in d.glob("*.yaml")})

@@ -40,7 +40,22 @@ def fail(message: str | BaseException) -> NoReturn:
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse for the plain front doors: a usage error is one `error: ...` line (with a
-    pointer to ``--help``), exit 2."""
+    pointer to ``--help``), exit 2. Every such command has ``--version``, ``-v`` and ``-q``
+    (:mod:`sim.logs`); parsing configures the ``sim`` logger from them."""
+
+    def __init__(self, *args, **kwargs):
+        from sim.logs import add_common_flags
+
+        kwargs.setdefault("conflict_handler", "resolve")  # a command may redefine -q
+        super().__init__(*args, **kwargs)
+        add_common_flags(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        from sim.logs import configure
+
+        ns, rest = super().parse_known_args(args, namespace)
+        configure(getattr(ns, "verbose", 0), getattr(ns, "quiet", 0))
+        return ns, rest
 
     def error(self, message: str) -> NoReturn:
         fail(f"{message} (see {self.prog} --help)")

@@ -14,6 +14,7 @@ regenerate it in memory and compare.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +25,9 @@ from sim.errors import ConfigError, OneLineParser, check_output, fail
 from sim.io import atomic_write_text
 from sim.scenarios import LIBRARY, display_path, load_scenario, merge_order, scenario_file
 
-DOC = ROOT / "docs" / "PARAMETERS.md"
+log = logging.getLogger(__name__)
+
+DOC = ROOT / "docs" / "PARAMETERS.md"  # the project's copy (in a checkout)
 REFERENCE = "baseline"
 ACTOR_KEYS = ("countries", "labs", "venues", "events", "relations", "initial_alignment",
               "counter_forum")
@@ -260,7 +263,9 @@ def render(names: Sequence[str] | None = None, problems: list[str] | None = None
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = OneLineParser(prog="aigov-provenance", description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=DOC, help="where to write (docs/PARAMETERS.md)")
+    ap.add_argument("--out", type=Path, default=Path("PARAMETERS.md"),
+                    help="where to write (default: PARAMETERS.md in the current folder; the "
+                         "project's copy is docs/PARAMETERS.md)")
     ap.add_argument("--check", action="store_true",
                     help="do not write; exit 1 if the file differs from what would be written")
     args = ap.parse_args(argv)
@@ -274,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ConfigError as exc:
         fail(exc)
     for line in problems:  # the rest of the library is still documented
-        print(f"warning: not loaded, listed as such: {line}", file=sys.stderr)
+        log.warning(f"warning: not loaded, listed as such: {line}")
     if args.check:
         try:
             current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.config import ROOT, SCENARIO_DIR, RunConfig, available_scenarios
+from sim.config import ROOT, SCENARIO_DIR, RunConfig, available_scenarios, scenario_dirs
 from sim.errors import ConfigError
 
 # The library of issue 3, in the order the documentation presents it.
@@ -41,7 +41,12 @@ class ScenarioError(ConfigError):
 
 
 def scenario_file(name: str) -> Path:
-    """Path of a scenario's YAML file (it may not exist)."""
+    """Path of a scenario's YAML file: the first of :func:`sim.config.scenario_dirs` that has
+    it, else where the library would hold it (it may not exist)."""
+    for folder in scenario_dirs():
+        path = folder / f"{name}.yaml"
+        if path.exists() or path.is_symlink():
+            return path
     return SCENARIO_DIR / f"{name}.yaml"
 
 

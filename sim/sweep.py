@@ -26,6 +26,7 @@ import functools
 import hashlib
 import io
 import json
+import logging
 import os
 import signal
 import sys
@@ -50,6 +51,8 @@ from sim.io import (
     write_run,
 )
 from sim.metrics import OBSERVABLES
+
+log = logging.getLogger(__name__)
 
 STATUS_FILE = "status.json"
 SWEEP_MARKER = ".aigov-sweep.json"  # the overrides of the sweep that owns the directory
@@ -220,7 +223,7 @@ def sweep_job(cfg: DictConfig, out_dir: Path, job_num: int, sweep_dir: Path) -> 
         error = error_line(exc)
     write_status(out_dir, "failed" if error else "ok", error)
     report_job(job_num, f"failed: {error}" if error else "done", out_dir, sweep_dir,
-               stream=sys.stderr if error else sys.stdout)
+               level=logging.WARNING if error else logging.INFO)
     return "failed" if error else "ok"
 
 
@@ -286,14 +289,16 @@ def progress_line(sweep_dir: Path) -> str:
     return f"[{head} done, {failed} failed{eta}]"
 
 
-def report_job(job_num: int, what: str, out_dir: Path, sweep_dir: Path, stream=None) -> None:
-    """Print the job's line; on big sweeps only every 1% of jobs carries the progress."""
+def report_job(job_num: int, what: str, out_dir: Path, sweep_dir: Path,
+               level: int = logging.INFO) -> None:
+    """Log the job's line (the ``sim`` logger: the console and the job's log file); on big
+    sweeps only every 1% of jobs carries the progress."""
     total = sweep_size(str(sweep_dir)) or 0
     every = max(1, total // 100) if total > 500 else 1
     line = f"job {job_num}: {what} -> {out_dir}"
     if job_num % every == 0 or job_num == total - 1:
         line += " " + progress_line(sweep_dir)
-    print(line, file=stream or sys.stdout, flush=True)
+    log.log(level, line)
 
 
 # -- reading a sweep back -----------------------------------------------------------------------

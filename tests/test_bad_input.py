@@ -306,7 +306,7 @@ def test_the_installed_app_refuses_with_one_line(args, named, tmp_path):
 def library_copy(root: Path) -> Path:
     """A private copy of the project (code, config, scenarios, data) with the broken files."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(ROOT / "sim", root / "sim", ignore=ignore)
+    shutil.copytree(ROOT / "sim", root / "sim", symlinks=True, ignore=ignore)
     shutil.copytree(ROOT / "conf", root / "conf", symlinks=True, ignore=ignore)
     shutil.copytree(ROOT / "scenarios", root / "scenarios")
     shutil.copytree(ROOT / "data", root / "data")

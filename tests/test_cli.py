@@ -92,3 +92,32 @@ def test_console_script_is_the_same_app(tmp_path):
     r = subprocess.run([str(exe), "steps=2", f"hydra.run.dir={tmp_path / 'x'}"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip().endswith(str(tmp_path / "x"))
+
+
+def _log(run_dir: Path) -> str:
+    """The Hydra job log of a run directory (named after the job: cli.log, __main__.log)."""
+    (path,) = run_dir.glob("*.log")
+    return path.read_text()
+
+
+def test_version_help_and_log_levels(tmp_path):
+    """--version is the package's; --help is short and points to --cfg job; the run's log file
+    holds the run's details; -v shows them on the console, -q hides a sweep's job lines."""
+    from sim.logs import package_version
+
+    r = aigov("--version", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.strip() == f"aigov {package_version()}"
+    r = aigov("--help", cwd=tmp_path)
+    assert r.returncode == 0 and len(r.stdout.splitlines()) < 40
+    assert "--cfg job" in r.stdout and "exclusive_club" in r.stdout
+    r = aigov("-v", "steps=3", f"hydra.run.dir={tmp_path / 'v'}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "config hash" in r.stdout and r.stdout.strip().splitlines()[-1].startswith("run dir")
+    assert "config hash" in _log(tmp_path / "v")
+    r = aigov("steps=3", f"hydra.run.dir={tmp_path / 'plain'}", cwd=tmp_path)
+    assert "config hash" not in r.stdout and "config hash" in _log(tmp_path / "plain")
+    r = aigov("-q", "-m", "seed=0", "steps=3", f"hydra.sweep.dir={tmp_path / 'sw'}",
+              cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "job 0: done" not in r.stdout + r.stderr
+    assert "job 0: done" in _log(tmp_path / "sw" / "0")

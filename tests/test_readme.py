@@ -32,6 +32,7 @@ COMMANDS = ("aigov", "aigov-compare", "aigov-provenance", "aigov-aggregate", "ai
 # Not run, and why: `make test` is this suite; `make notebooks` opens a Jupyter server;
 # `make benchmark` is `python benchmarks/bench_model.py`, which is run.
 NOT_RUN = {"make test": "this test suite", "make notebooks": "starts a Jupyter server",
+           "make test-slurm": "starts a SLURM cluster as root; .ci/run runs it after make test",
            "make benchmark": "runs benchmarks/bench_model.py, which is run below"}
 
 

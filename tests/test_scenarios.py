@@ -290,7 +290,7 @@ def tree(tmp_path_factory) -> Path:
     that the shared scenarios/ folder is never touched."""
     root = tmp_path_factory.mktemp("tree")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(ROOT / "sim", root / "sim", ignore=ignore)
+    shutil.copytree(ROOT / "sim", root / "sim", symlinks=True, ignore=ignore)
     shutil.copytree(ROOT / "conf", root / "conf", symlinks=True, ignore=ignore)
     shutil.copytree(ROOT / "scenarios", root / "scenarios")
     for name, text in BAD.items():
