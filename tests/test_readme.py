@@ -134,7 +134,7 @@ SMALLER = {
          "--critical-seeds", "4", "--model-critical-seeds", "0", "--months", "20",
          "--tail", "5", "--beta-j", "0.5,1.5"]
         if a[:3] == ["python", "-m", "sim.alignment_theory"] else
-        [*a, "--repeats", "1", "--steps", "3"] if a[1:2] == ["benchmarks/bench_model.py"]
+        [*a, "--repeats", "1", "--case", "baseline"] if a[1:2] == ["benchmarks/bench_model.py"]
         else a),
 }
 
