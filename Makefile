@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTHON ?= $(shell for p in python3.12 python3.13 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if (3,12) <= sys.version_info[:2] < (3,14) else 1)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run test venv benchmark clean lint notebooks
+.PHONY: run test venv benchmark clean lint notebooks app
 
 venv: $(STAMP)
 
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	  $(PYTHON) -m venv $(VENV); \
 	fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,app]'
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -41,6 +41,10 @@ notebooks: $(VENV)/.notebooks-stamp
 $(VENV)/.notebooks-stamp: pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,notebooks,dev]'
 	@touch $@
+
+# The what-if dashboard: http://localhost:8765 (ARGS="--port 9000" for another port).
+app: $(STAMP)
+	$(BIN)/aigov-app $(ARGS)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py

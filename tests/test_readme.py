@@ -32,7 +32,8 @@ COMMANDS = ("aigov", "aigov-compare", "aigov-provenance", "aigov-aggregate", "ai
 # Not run, and why: `make test` is this suite; `make notebooks` opens a Jupyter server;
 # `make benchmark` is `python benchmarks/bench_model.py`, which is run.
 NOT_RUN = {"make test": "this test suite", "make notebooks": "starts a Jupyter server",
-           "make benchmark": "runs benchmarks/bench_model.py, which is run below"}
+           "make benchmark": "runs benchmarks/bench_model.py, which is run below",
+           "make app": "serves the dashboard until stopped (tests/test_app_browser.py drives it)"}
 
 
 def _code_lines(text: str) -> list[tuple[str, list[str]]]:

@@ -37,21 +37,20 @@ def shares_figure(what_if: list[Share], reference: list[Share], names: tuple[str
     ax = fig.add_subplot()
     x = np.arange(len(OUTCOMES))
     w = 0.38
-    for k, (shares, name, off) in enumerate(((reference, names[0], -w / 2),
-                                             (what_if, names[1], w / 2))):
+    for k, (shares, off) in enumerate(((reference, -w / 2), (what_if, w / 2))):
         vals = np.array([s.share for s in shares])
-        err = np.clip(np.array([[s.share - s.low for s in shares],
-                                [s.high - s.share for s in shares]]), 0, None)
+        highs = np.array([s.high for s in shares])
+        err = np.clip(np.array([vals - [s.low for s in shares], highs - vals]), 0, None)
         colours = [REFERENCE_GREY if k == 0 else OUTCOME_COLOURS[s.outcome] for s in shares]
         ax.bar(x + off, 100 * vals, w, yerr=100 * err, capsize=4, color=colours,
                edgecolor="black", linewidth=0.6, hatch="//" if k == 0 else None,
                alpha=0.55 if k == 0 else 0.9)
-        for xi, v in zip(x + off, vals, strict=True):
-            ax.annotate(f"{100 * v:.0f}%", (xi, 1), ha="center", va="bottom", fontsize=7,
-                        color="white" if v > 0.1 else "black",
-                        xycoords=("data", "data") if v <= 0.1 else ("data", "data"))
+        for xi, v, top in zip(x + off, vals, highs, strict=True):
+            ax.annotate(f"{100 * v:.0f}%", (xi, 100 * top), xytext=(0, 2),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(x, OUTCOMES)
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, 108)  # room for the labels over the intervals
+    ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel(f"share of {what_if[0].n} seeds [%]")
     ax.set_title("Outcome shares with 95% intervals", loc="left", fontsize=10)
     ax.grid(axis="y", alpha=0.3)

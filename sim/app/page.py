@@ -62,6 +62,8 @@ seed = solara.reactive(0)
 step = solara.reactive(0)
 playing = solara.reactive(False)
 folder = solara.reactive("")
+latest = solara.reactive(None)  # (what-if SeedSet, reference SeedSet, RunConfig) last shown
+latest_replay = solara.reactive(None)  # the Replay last shown
 saved = solara.reactive("")
 
 
@@ -89,13 +91,16 @@ def compute(name: str, ref: str, n: int, chosen: lv.Choice):
         what = eng.seeds(run, n, lambda d, t: progress.set((d, t, f"what-if {name}")))
     except Superseded:
         return None
-    status.value = (f"{n} seeds of {name} and {ref} ready in "
-                    f"{time.perf_counter() - t0:.2f} s")
-    return what, ref_set, run
+    latest.value = (what, ref_set, run)
+    status.value = (f"{n} seeds of {name} (settings {run.config_hash[:8]}) and {ref} ready "
+                    f"in {time.perf_counter() - t0:.2f} s")
+    return latest.value
 
 
 def compute_replay(name: str, chosen: lv.Choice, k: int):
-    return replay(lv.apply(base_run(name), chosen), k)
+    rep = replay(lv.apply(base_run(name), chosen), k)
+    latest_replay.value = rep
+    return rep
 
 
 @solara.component
@@ -141,6 +146,13 @@ def AssumptionsPanel():
         solara.Markdown("\n".join(rows))
 
 
+def _key(result) -> tuple:
+    """What a result's figures depend on, as plain values (compared reliably)."""
+    if result is None:
+        return ()
+    return (result[0].config_hash, result[1].config_hash, result[0].n, result[1].n)
+
+
 def _shares_figure(result, names):
     if result is None:
         return None
@@ -157,7 +169,8 @@ def _bands_figure(result, names):
 @solara.component
 def SharesPanel(result, pending: bool):
     names = (reference.value, scenario.value)
-    fig = solara.use_memo(lambda: _shares_figure(result, names), [result])
+    key = (*_key(result), *names)
+    fig = solara.use_memo(lambda: _shares_figure(result, names), list(key))
     done, total, label = progress.value
     if pending:
         solara.Text(f"running {label or 'seeds'}: {done} of {total} seeds",
@@ -176,17 +189,26 @@ def SharesPanel(result, pending: bool):
         diff = f"{100 * d:+.0f} points" + ("" if lo != lo else
                                             f" [{100 * lo:+.0f}, {100 * hi:+.0f}]")
         lines.append(f"| {w.outcome} | {w.text()} | {r.text()} | {diff} |")
-    solara.Markdown("\n".join(lines))
+    with solara.Div(classes=["aigov-table"]):
+        solara.Markdown("\n".join(lines))
     solara.Text(status.value, classes=["aigov-status"])
-    solara.FigureMatplotlib(fig, format="png")
+    with solara.Div(classes=["aigov-shares"]):
+        # keyed: a new image widget per result (updating one in place did not redraw it)
+        solara.FigureMatplotlib(fig, dependencies=list(key), format="png").key(
+            "shares-" + "-".join(map(str, key)))
 
 
 @solara.component
 def BandsPanel(result):
     names = (reference.value, scenario.value)
-    fig = solara.use_memo(lambda: _bands_figure(result, names), [result])
+    key = (*_key(result), *names)
+    fig = solara.use_memo(lambda: _bands_figure(result, names), list(key))
     if fig is not None:
-        solara.FigureMatplotlib(fig, format="png")
+        solara.Text(f"{names[1]} (settings {key[0][:8]}) over {names[0]}",
+                    classes=["aigov-bands-key"])
+        with solara.Div(classes=["aigov-bands"]):
+            solara.FigureMatplotlib(fig, dependencies=list(key), format="png").key(
+                "bands-" + "-".join(map(str, key)))
 
 
 @solara.component
@@ -203,7 +225,8 @@ def RunPanel(rep, shares):
             step.value = step.value + 1
 
     solara.use_thread(play_loop, dependencies=[playing.value, last], intrusive_cancel=False)
-    fig = solara.use_memo(lambda: None if rep is None else figures.run_figure(rep, k), [rep, k])
+    key = (None, k) if rep is None else (rep.summary["config_hash"], k)
+    fig = solara.use_memo(lambda: None if rep is None else figures.run_figure(rep, k), list(key))
     if rep is None:
         solara.Text("running the chosen seed ...")
         return
@@ -216,7 +239,9 @@ def RunPanel(rep, shares):
         solara.Text(f"{rep.month(k)}, month {k} of {last}", classes=["aigov-month"])
     solara.SliderInt("month", value=k, min=0, max=last, on_value=step.set)
     with solara.Columns([3, 2]):
-        solara.FigureMatplotlib(fig, format="png")
+        with solara.Div(classes=["aigov-run"]):
+            solara.FigureMatplotlib(fig, dependencies=list(key), format="png").key(
+                "run-" + "-".join(map(str, key)))
         with solara.Card("The run's story"):
             solara.Markdown(run_story(rep, shares))
 
@@ -265,7 +290,7 @@ def Page():
                                  dependencies=[name, ref, n, chosen], raise_error=False)
     rep = solara.lab.use_task(lambda: compute_replay(name, chosen, seed.value),
                               dependencies=[name, chosen, seed.value], raise_error=False)
-    value = result.latest if result.pending else result.value
+    value = latest.value
     shares = stats.outcome_shares(value[0].outcomes) if value else None
 
     with solara.Sidebar():
@@ -290,7 +315,7 @@ def Page():
     with solara.Card("One run, month by month"):
         if rep.error:
             solara.Error(f"error: {rep.exception}")
-        RunPanel(rep.value if not rep.pending else rep.latest, shares)
+        RunPanel(latest_replay.value, shares)
     with solara.Card("Save and reproduce"):
         SavePanel(value)
 
