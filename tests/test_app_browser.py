@@ -112,6 +112,12 @@ def test_the_page_runs_seeds_steps_a_run_and_saves(page, server):
     pg.get_by_text("exclusive_club against baseline").wait_for(timeout=WAIT)
     first = wait_for_status(pg)
     assert f"{SEEDS} seeds of exclusive_club" in first
+    if os.environ.get("AIGOV_SCREENSHOT"):  # the first view, tall enough to hold the run
+        pg.set_viewport_size({"width": 1500, "height": 2000})
+        pg.evaluate("document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
+        pg.wait_for_timeout(3000)
+        pg.screenshot(path=os.environ["AIGOV_SCREENSHOT"])
+        pg.set_viewport_size({"width": 1500, "height": 1100})
     body = pg.inner_text("body")
     for outcome in ("cooperation", "bifurcation", "fragmentation"):
         assert outcome in body
@@ -120,11 +126,6 @@ def test_the_page_runs_seeds_steps_a_run_and_saves(page, server):
     pg.get_by_text("Assumptions: what nobody knows").click()
     pg.get_by_text("Trust gain per verified compliance").wait_for(timeout=WAIT)
     assert "0.01 to 0.15" in pg.inner_text("body")
-    if os.environ.get("AIGOV_SCREENSHOT"):  # the first view, tall enough to hold the run
-        pg.set_viewport_size({"width": 1500, "height": 2300})
-        pg.wait_for_timeout(2000)
-        pg.screenshot(path=os.environ["AIGOV_SCREENSHOT"])
-        pg.set_viewport_size({"width": 1500, "height": 1100})
     bands_before = image(pg, "aigov-bands")
     assert image(pg, "aigov-shares") and bands_before
 

@@ -6,5 +6,7 @@ The page (:mod:`sim.app.page`) is a thin solara layer over small modules that ho
 :mod:`sim.app.engine` (runs seeds in a process pool, replays one run month by month),
 :mod:`sim.app.stats` (shares, intervals, bands), :mod:`sim.app.figures` (matplotlib figures),
 :mod:`sim.app.story` (the run's story in words) and :mod:`sim.app.save` (a saved comparison).
-Install with the ``app`` extra: ``pip install -e '.[app]'`` (``make app`` does it).
+The page is built on solara components rather than Mesa's SolaraViz: SolaraViz (which renders
+with the pinned solara) steps one live model, while this page shows statistics over many seeds
+and one run replayed from stored months. Install with the ``app`` extra: ``pip install -e '.[app]'`` (``make app`` does it).
 """

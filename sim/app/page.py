@@ -62,7 +62,8 @@ seed = solara.reactive(0)
 step = solara.reactive(0)
 playing = solara.reactive(False)
 folder = solara.reactive("")
-latest = solara.reactive(None)  # (what-if SeedSet, reference SeedSet, RunConfig) last shown
+# (what-if SeedSet, reference SeedSet, RunConfig, scenario, reference) last shown
+latest = solara.reactive(None)
 latest_replay = solara.reactive(None)  # the Replay last shown
 saved = solara.reactive("")
 
@@ -91,7 +92,7 @@ def compute(name: str, ref: str, n: int, chosen: lv.Choice):
         what = eng.seeds(run, n, lambda d, t: progress.set((d, t, f"what-if {name}")))
     except Superseded:
         return None
-    latest.value = (what, ref_set, run)
+    latest.value = (what, ref_set, run, name, ref)
     status.value = (f"{n} seeds of {name} (settings {run.config_hash[:8]}) and {ref} ready "
                     f"in {time.perf_counter() - t0:.2f} s")
     return latest.value
@@ -166,9 +167,15 @@ def _bands_figure(result, names):
     return figures.bands_figure(result[0], result[1], stats.MEASURES, names)
 
 
+def _names(result) -> tuple[str, str]:
+    """(reference, scenario) of a result: the names it was computed for, not the ones chosen
+    since."""
+    return (result[4], result[3]) if result else (reference.value, scenario.value)
+
+
 @solara.component
 def SharesPanel(result, pending: bool):
-    names = (reference.value, scenario.value)
+    names = _names(result)
     key = (*_key(result), *names)
     fig = solara.use_memo(lambda: _shares_figure(result, names), list(key))
     done, total, label = progress.value
@@ -180,7 +187,7 @@ def SharesPanel(result, pending: bool):
         if not pending:
             solara.Text("no results yet")
         return
-    what, ref_set, _ = result
+    what, ref_set = result[:2]
     ws, rs = stats.outcome_shares(what.outcomes), stats.outcome_shares(ref_set.outcomes)
     lines = [f"| outcome | {names[1]} | {names[0]} (reference) | difference, same seeds |",
              "|---|---|---|---|"]
@@ -200,7 +207,7 @@ def SharesPanel(result, pending: bool):
 
 @solara.component
 def BandsPanel(result):
-    names = (reference.value, scenario.value)
+    names = _names(result)
     key = (*_key(result), *names)
     fig = solara.use_memo(lambda: _bands_figure(result, names), list(key))
     if fig is not None:
@@ -265,7 +272,10 @@ def SavePanel(result):
         if result is None:
             saved.value = "error: no results to save yet"
             return
-        what, ref_set, _ = result
+        what, ref_set = result[:2]
+        if _names(result) != (ref, name):
+            saved.value = "error: the results shown are not yet those of the current choice"
+            return
         try:
             out = saving.save_comparison(folder.value, what, ref_set, (ref, name), cmds, {
                 "scenario": name, "overrides": lv.overrides(run, choice())})
@@ -291,14 +301,19 @@ def Page():
     rep = solara.lab.use_task(lambda: compute_replay(name, chosen, seed.value),
                               dependencies=[name, chosen, seed.value], raise_error=False)
     value = latest.value
-    shares = stats.outcome_shares(value[0].outcomes) if value else None
+    shown = latest_replay.value
+    # the story quotes the shares only of seeds run with the same settings as its run
+    same = value is not None and shown is not None and \
+        value[2].raw["scenario"] == shown.model.run_config.raw["scenario"]
+    shares = stats.outcome_shares(value[0].outcomes) if same else None
 
     with solara.Sidebar():
         solara.Markdown("## What if?")
         solara.Select("scenario", values=list(LIBRARY), value=name, on_value=set_scenario)
         solara.Markdown(base_run(name).raw["scenario"].get("description", ""))
         solara.Select("compared with (reference)", values=list(LIBRARY), value=reference)
-        solara.SliderInt("seeds", value=n_seeds, min=10, max=MAX_PAGE_SEEDS, step=10)
+        solara.Text(f"seeds: {n}")
+        solara.SliderInt("", value=n_seeds, min=10, max=MAX_PAGE_SEEDS, step=10)
         LeverPanel()
 
     solara.Markdown(f"# {name} against {ref}\n"
@@ -315,7 +330,7 @@ def Page():
     with solara.Card("One run, month by month"):
         if rep.error:
             solara.Error(f"error: {rep.exception}")
-        RunPanel(latest_replay.value, shares)
+        RunPanel(shown, shares)
     with solara.Card("Save and reproduce"):
         SavePanel(value)
 
