@@ -30,7 +30,6 @@ DEFAULT_SCENARIO = "exclusive_club"
 DEFAULT_REFERENCE = "baseline"
 DEFAULT_SEEDS = int(os.environ.get("AIGOV_APP_SEEDS", "50"))  # the tests ask for fewer
 MAX_PAGE_SEEDS = 500
-PLAY_INTERVAL = 0.6  # seconds per month when playing
 
 _engine: Engine | None = None
 _engine_lock = threading.Lock()
@@ -60,7 +59,6 @@ progress = solara.reactive((0, 0, ""))
 status = solara.reactive("")
 seed = solara.reactive(0)
 step = solara.reactive(0)
-playing = solara.reactive(False)
 folder = solara.reactive("")
 # (what-if SeedSet, reference SeedSet, RunConfig, scenario, reference) last shown
 latest = solara.reactive(None)
@@ -223,15 +221,6 @@ def RunPanel(rep, shares):
     last = rep.steps if rep is not None else 0
     k = min(step.value, last)
 
-    def play_loop(cancel: threading.Event):
-        while playing.value and not cancel.is_set():
-            time.sleep(PLAY_INTERVAL)
-            if step.value >= last:
-                playing.value = False
-                break
-            step.value = step.value + 1
-
-    solara.use_thread(play_loop, dependencies=[playing.value, last], intrusive_cancel=False)
     key = (None, k) if rep is None else (rep.summary["config_hash"], k)
     fig = solara.use_memo(lambda: None if rep is None else figures.run_figure(rep, k), list(key))
     if rep is None:
@@ -240,8 +229,6 @@ def RunPanel(rep, shares):
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.InputInt("seed", value=seed, continuous_update=False)
         solara.Button("◀ month", on_click=lambda: step.set(max(0, k - 1)), disabled=k <= 0)
-        solara.Button("pause" if playing.value else "play ▶",
-                      on_click=lambda: playing.set(not playing.value), color="primary")
         solara.Button("month ▶", on_click=lambda: step.set(min(last, k + 1)), disabled=k >= last)
         solara.Text(f"{rep.month(k)}, month {k} of {last}", classes=["aigov-month"])
     solara.SliderInt("month", value=k, min=0, max=last, on_value=step.set)
