@@ -6,12 +6,13 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 RUN_STAMP := $(VENV)/.run-stamp
+APP_STAMP := $(VENV)/.app-stamp
 
 # The first interpreter on PATH that is >= 3.12 and < 3.14 (Hydra crashes on 3.14).
 PYTHON ?= $(shell for p in python3.12 python3.13 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if (3,12) <= sys.version_info[:2] < (3,14) else 1)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run test test-slurm venv benchmark clean lint notebooks
+.PHONY: run test test-slurm venv benchmark clean lint notebooks app
 
 venv: $(STAMP)
 
@@ -29,10 +30,11 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-# Tests also need the test extra (pytest, the submitit launcher, the notebook runner, ...).
+# Tests also need the test extra (pytest, the submitit launcher, the notebook runner, the
+# browser driver) and the dashboard's (its tests drive it in a real browser).
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@touch $@ $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,app]'
+	@touch $@ $(RUN_STAMP) $(APP_STAMP)
 
 run: $(RUN_STAMP)
 	$(BIN)/aigov $(ARGS)
@@ -54,6 +56,14 @@ notebooks: $(VENV)/.notebooks-stamp
 
 $(VENV)/.notebooks-stamp: pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,notebooks,dev]'
+	@touch $@
+
+# The what-if dashboard: http://localhost:8765 (ARGS="--port 9000" for another port).
+app: $(APP_STAMP)
+	$(BIN)/aigov-app $(ARGS)
+
+$(APP_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[app]'
 	@touch $@
 
 benchmark: $(STAMP)

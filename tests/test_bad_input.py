@@ -1,6 +1,6 @@
 """Malformed input to every command: one line, exit code 2, nothing written, nothing removed.
 
-A table of malformed command lines covers the seven commands of pyproject.toml
+A table of malformed command lines covers the eight commands of pyproject.toml
 [project.scripts]. Each case runs in a temporary working folder that already holds a file
 (``afile``), a folder with a file in it (``keep/thesis.txt``) and some input files; the command
 is called through the function its console script calls, with ``sys.argv`` set, and must:
@@ -151,6 +151,11 @@ CASES: list[tuple[str, list[str], str]] = [
     ("aigov-backtest", ["--seeds", "100000"], "--seeds"),
     ("aigov-backtest", ["--calibrate", "--history", "afile/history.yaml"], "--history"),
     ("aigov-backtest", ["--scenario", "atlantis", "--seeds", "1"], "atlantis"),
+    # -- aigov-app: refused before anything is served
+    ("aigov-app", ["--port", "0"], "--port=0"),
+    ("aigov-app", ["--port", "many"], "--port"),
+    ("aigov-app", ["--jobs", "0"], "--jobs=0"),
+    ("aigov-app", ["--host", "256.1.1.1", "--port", "8765"], "--port=8765"),
 ]
 
 # Broken files in (a private copy of) the scenario library; SECRET never reaches a message.

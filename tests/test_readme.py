@@ -33,7 +33,8 @@ COMMANDS = ("aigov", "aigov-compare", "aigov-provenance", "aigov-aggregate", "ai
 # `make benchmark` is `python benchmarks/bench_model.py`, which is run.
 NOT_RUN = {"make test": "this test suite", "make notebooks": "starts a Jupyter server",
            "make test-slurm": "starts a SLURM cluster as root; .ci/run runs it after make test",
-           "make benchmark": "runs benchmarks/bench_model.py, which is run below"}
+           "make benchmark": "runs benchmarks/bench_model.py, which is run below",
+           "make app": "serves the dashboard until stopped (tests/test_app_browser.py drives it)"}
 
 
 def _code_lines(text: str) -> list[tuple[str, list[str]]]:
