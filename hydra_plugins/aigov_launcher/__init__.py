@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import wait
@@ -131,7 +130,7 @@ class SafeJoblibLauncher(JoblibLauncher):
                 hydra_out.mkdir(parents=True, exist_ok=True)
                 atomic_write_text(hydra_out / "overrides.yaml", OmegaConf.to_yaml(overrides))
         report_job(idx, f"failed: {error}", out, Path(str(cfg.hydra.sweep.dir)),
-                   stream=sys.stderr)
+                   level=logging.ERROR)
         return JobReturn(overrides=overrides, cfg=cfg, working_dir=str(out),
                          status=JobStatus.COMPLETED, _return_value="failed")
 

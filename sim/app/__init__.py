@@ -8,5 +8,6 @@ The page (:mod:`sim.app.page`) is a thin solara layer over small modules that ho
 :mod:`sim.app.story` (the run's story in words) and :mod:`sim.app.save` (a saved comparison).
 The page is built on solara components rather than Mesa's SolaraViz: SolaraViz (which renders
 with the pinned solara) steps one live model, while this page shows statistics over many seeds
-and one run replayed from stored months. Install with the ``app`` extra: ``pip install -e '.[app]'`` (``make app`` does it).
+and one run replayed from stored months. Install with the ``app`` extra:
+``pip install -e '.[app]'`` (``make app`` does it).
 """

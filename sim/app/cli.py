@@ -28,7 +28,6 @@ def parse_args(argv: Sequence[str] | None):
                     help="address to listen on (localhost; 0.0.0.0 for every interface)")
     ap.add_argument("--jobs", type=int, default=2,
                     help="worker processes that run the seeds (2)")
-    ap.add_argument("--version", action="store_true", help="print the version and exit")
     return ap.parse_args(argv)
 
 
@@ -46,21 +45,8 @@ def check_args(args) -> None:
                           f"({exc.strerror or exc}); choose another port") from None
 
 
-def version() -> str:
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as v
-
-    try:
-        return f"aigov-app {v('aigov-sim')} (solara {v('solara')})"
-    except PackageNotFoundError as exc:
-        return f"aigov-app: {exc.name} not installed"
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
-    if args.version:
-        print(version())
-        return
+    args = parse_args(argv)  # --version, -v and -q come with the parser (sim.logs)
     try:
         check_args(args)
         import solara  # noqa: F401

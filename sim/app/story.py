@@ -30,39 +30,23 @@ def _names(names: Sequence[str], limit: int = 8) -> str:
 
 
 def outcome_test(replay) -> list[str]:
-    """The outcome rule in words, each condition with its value and threshold."""
-    basis, oc = replay.summary["outcome_basis"], replay.model.run_config.outcome
-    a, b = basis["leaders"]
-    ok = "✔"
-    no = "✘"
+    """The outcome rule in words, each condition with its value and threshold: the model's own
+    conditions (``summary["outcome_test"]``, :func:`sim.metrics.outcome_conditions`), so the
+    page cannot drift from the rule."""
+    from sim.story import _need, _value, condition_words, stored_verdict
 
-    def mark(flag: bool) -> str:
-        return ok if flag else no
-
-    pol = basis["polarization_mean"]
-    coop = [
-        f"{mark(basis['shared_depth'] >= oc.depth_threshold)} a regime in force with both "
-        f"{a} and {b}, depth {basis['shared_depth']:.2f} (needs ≥ {oc.depth_threshold:.2f})",
-        f"{mark(basis['shared_coverage'] >= oc.coverage_threshold)} covering "
-        f"{basis['shared_coverage']:.0%} of world capability (needs ≥ "
-        f"{oc.coverage_threshold:.0%})",
-        f"{mark(pol <= oc.polarization_low)} polarization over the last {basis['window']} "
-        f"months {pol:.2f} (needs ≤ {oc.polarization_low:.2f})",
-    ]
-    la, lb = basis["leader_alignment"]
-    bif = [
-        f"{mark(basis['leaders_apart'])} the leaders in opposite camps: alignment {a} "
-        f"{la:+.2f}, {b} {lb:+.2f} (camp at |alignment| ≥ {oc.camp_threshold:.2f})",
-        f"{mark(basis['a_own_regime'])} {a} in a regime in force without {b}",
-        f"{mark(basis['b_own_regime'])} {b} in a regime in force without {a}",
-        f"{mark(pol >= oc.polarization_high)} polarization {pol:.2f} (needs ≥ "
-        f"{oc.polarization_high:.2f})",
-    ]
-    outcome = replay.summary["outcome"]
+    summary = replay.summary
+    test = summary["outcome_test"]
+    outcome = summary["outcome"]
+    if stored_verdict(test) != outcome:
+        raise ValueError(f"the outcome test gives {stored_verdict(test)}, the run {outcome}")
     lines = [f"**Outcome: {outcome}.** Cooperation needs all of:", ""]
-    lines += [f"- {x}" for x in coop]
-    lines += ["", "Bifurcation needs all of:", ""]
-    lines += [f"- {x}" for x in bif]
+    for group in ("cooperation", "bifurcation"):
+        if group == "bifurcation":
+            lines += ["", "Bifurcation needs all of:", ""]
+        lines += [f"- {'✔' if c['met'] else '✘'} {condition_words(c['key'], summary)}: "
+                  f"{_value(c['value'])} ({_need(c['relation'], c['threshold'])})"
+                  for c in test if c["outcome"] == group]
     if outcome == "fragmentation":
         lines += ["", "Neither test passed, so the run ends in fragmentation."]
     return lines

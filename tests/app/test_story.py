@@ -16,13 +16,13 @@ def rep():
 
 def test_outcome_test_states_each_condition_with_value_and_threshold(rep):
     lines = outcome_test(rep)
-    basis = rep.summary["outcome_basis"]
     text = "\n".join(lines)
     assert f"Outcome: {rep.summary['outcome']}" in text
-    assert f"depth {basis['shared_depth']:.2f}" in text
-    assert f"polarization over the last {basis['window']} months" in text
-    oc = rep.model.run_config.outcome
-    assert f"needs ≥ {oc.polarization_high:.2f}" in text
+    test = rep.summary["outcome_test"]
+    assert len([x for x in lines if x.startswith("- ")]) == len(test)
+    for c in test:  # each condition with the model's own value and threshold
+        if c["relation"] != "is":
+            assert f"{c['value']:.3f} (needs" in text and f"{c['threshold']:g})" in text
     # the ticks agree with the model's decision
     bif = [x for x in lines[lines.index("Bifurcation needs all of:"):] if x.startswith("- ")]
     assert all(x.startswith("- ✔") for x in bif) == (rep.summary["outcome"] == "bifurcation")
