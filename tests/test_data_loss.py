@@ -101,10 +101,17 @@ def test_directory_under_or_at_a_file_is_one_line(thesis, args, key):
     assert snapshot(thesis) == before
 
 
+def _foreground() -> None:
+    """Ctrl-C as at a terminal: a job started in the background (``cmd &``, nohup) inherits
+    SIGINT ignored, and Python then never raises KeyboardInterrupt; the harness runs as a
+    foreground command would."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _harness(action: str, *args: str, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", HARNESS.format(action=action), *args],
                             cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_foreground)
 
 
 def test_exception_while_writing_removes_only_the_files_written(thesis):
