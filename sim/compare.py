@@ -369,7 +369,30 @@ PROBES = {
 REFERENCE_GREY = "#7f7f7f"
 # What-if colours avoid the outcome colours (green, red, orange) so that a line never reads as
 # an outcome.
-WHATIF_COLOURS = ("#1f77b4", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+WHATIF_COLOURS = ("#1f77b4", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+                  "#393b79", "#7b4173", "#637939")
+# Past nine what-ifs the colours repeat with another line style, so no two lines look alike.
+WHATIF_STYLES = ("-", "-.", ":")
+
+
+def line_looks(names: Sequence[str], reference: str) -> dict[str, tuple[str, str]]:
+    """Each scenario's (colour, line style) in the comparison figure: the reference grey and
+    dashed, the what-ifs in :data:`WHATIF_COLOURS`, then again with the next style; distinct
+    for up to 27 what-ifs."""
+    looks = {reference: (REFERENCE_GREY, "--")}
+    for i, n in enumerate(n for n in names if n != reference):
+        looks[n] = (WHATIF_COLOURS[i % len(WHATIF_COLOURS)],
+                    WHATIF_STYLES[(i // len(WHATIF_COLOURS)) % len(WHATIF_STYLES)])
+    return looks
+
+
+def tick_label(name: str, reference: str, width: int = 12) -> str:
+    """A scenario's name on the share panel's axis: wrapped at its underscores so that
+    neighbouring names never overlap, the reference marked."""
+    import textwrap
+
+    text = "\n".join(textwrap.wrap(name.replace("_", " "), width, break_long_words=False)) or name
+    return f"{text}\n(reference)" if name == reference else text
 
 
 def label_of(col: str) -> tuple[str, str]:
@@ -413,14 +436,17 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
     from matplotlib.figure import Figure
 
     names = list(results.series)
-    colours = {n: REFERENCE_GREY if n == reference else
-               WHATIF_COLOURS[(i - 1) % len(WHATIF_COLOURS)] for i, n in enumerate(names)}
+    others = [n for n in names if n != reference]
+    looks = line_looks(names, reference)
+    colours = {n: c for n, (c, _) in looks.items()}
+    styles = {n: ls for n, (_, ls) in looks.items()}
     dropped = constant_columns(results.series)
     shown = [(k, col) for k, col in enumerate(FIGURE_COLUMNS) if col not in dropped]
     ncols = 3
     nrows = 1 + math.ceil(len(shown) / ncols)
-    fig = Figure(figsize=(15, 3.1 * nrows + 0.6))
-    grid = fig.add_gridspec(nrows, ncols)
+    top = 1.0 + 0.12 * max(0, len(names) - 4)  # the key needs a line per scenario
+    fig = Figure(figsize=(15, 3.1 * (nrows - 1 + top) + 0.6))
+    grid = fig.add_gridspec(nrows, ncols, height_ratios=[top] + [1.0] * (nrows - 1))
 
     ax = fig.add_subplot(grid[0, :2])
     width = 0.8 / len(OUTCOMES)
@@ -431,7 +457,7 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
                       0.0, None)
         ax.bar(x + (k - 1) * width, sub["share"], width, yerr=err, capsize=3,
                color=OUTCOME_COLOURS[oc], label=oc)
-    ax.set_xticks(x, [f"{n}\n(reference)" if n == reference else n for n in names])
+    ax.set_xticks(x, [tick_label(n, reference) for n in names], fontsize=8)
     ax.set_ylim(0, 1.0)
     ax.set_ylabel(f"share of {n_seeds} seeds")
     when = window_text(windows) if windows else "its last months"
@@ -445,7 +471,7 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
     handles = []
     for slot, (k, col) in enumerate(shown):
         ax = fig.add_subplot(grid[1 + slot // ncols, slot % ncols])
-        for name in [reference, *[n for n in names if n != reference]]:
+        for name in [reference, *others]:
             arr = results.series[name][:, :, k]
             if np.isnan(arr).all():
                 continue
@@ -455,7 +481,7 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
             is_ref = name == reference
             ax.fill_between(dates, lo, hi, color=colours[name], alpha=0.3 if is_ref else 0.18,
                             lw=0)
-            ax.plot(dates, mid, color=colours[name], lw=1.6, ls="--" if is_ref else "-",
+            ax.plot(dates, mid, color=colours[name], lw=1.6, ls=styles[name],
                     zorder=4 if is_ref else 3)
         low, high = ax.get_ylim()
         ax.set_ylim(min(0.0, low), max(0.0, high))  # honest axes: zero is always in view
@@ -466,18 +492,18 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.set_xlabel("month", fontsize=8)
         ax.grid(alpha=0.3)
+    from matplotlib.legend_handler import HandlerTuple
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    for name in [reference, *[n for n in names if n != reference]]:
+    for name in [reference, *others]:
         is_ref = name == reference
-        handles.append(Line2D([], [], color=colours[name], lw=1.6, ls="--" if is_ref else "-",
-                              label=f"{name} (reference): median" if is_ref
-                              else f"{name}: median"))
-        handles.append(Patch(color=colours[name], alpha=0.3 if is_ref else 0.18,
-                             label="10-90% of seeds"))
-    key.legend(handles=handles, loc="upper left", fontsize=9, ncol=1,
-               title="the panels below", title_fontsize=9, frameon=False)
+        handles.append((Patch(color=colours[name], alpha=0.3 if is_ref else 0.18, lw=0),
+                        Line2D([], [], color=colours[name], lw=1.6, ls=styles[name])))
+    key.legend(handles=handles, labels=[f"{reference} (reference)", *others],
+               handler_map={tuple: HandlerTuple(ndivide=1)}, loc="upper left", fontsize=9,
+               title="the panels below: median (line)\nand 10-90% of seeds (band)",
+               title_fontsize=9, frameon=False)
     if dropped:
         key.text(0.0, 0.02, "Not drawn, the same in every run of every scenario:\n"
                  + "\n".join(f"  {label_of(c)[0]}" for c in FIGURE_COLUMNS if c in dropped),

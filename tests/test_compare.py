@@ -16,11 +16,14 @@ from scipy import stats
 
 from sim.compare import (
     COLUMNS,
+    REFERENCE_GREY,
     Results,
+    line_looks,
     main,
     mean_interval,
     outcome_table,
     run_all,
+    tick_label,
     wilson_interval,
 )
 from sim.plots import OUTCOMES
@@ -266,3 +269,16 @@ def test_constant_panels_are_dropped_and_the_window_is_named():
     assert FIGURE_COLUMNS[1] in dropped and FIGURE_COLUMNS[3] in dropped
     assert window_text({"a": 12, "b": 12}) == "its last 12 months"
     assert window_text({"a": 6, "b": 12}) == "its last months (a: 6, b: 12)"
+
+
+def test_every_scenario_of_a_large_comparison_has_its_own_line():
+    names = ["baseline", *[f"what_if_{i}" for i in range(12)]]
+    looks = line_looks(names, "baseline")
+    assert looks["baseline"] == (REFERENCE_GREY, "--")
+    assert len(set(looks.values())) == len(names)
+
+
+def test_long_scenario_names_wrap_at_words_on_the_share_axis():
+    label = tick_label("us_new_administration", "baseline")
+    assert label.split("\n") == ["us new", "administration"]
+    assert tick_label("baseline", "baseline").endswith("\n(reference)")
