@@ -31,7 +31,7 @@ from sim.config import (
     config_hash,
 )
 from sim.errors import ConfigError
-from sim.io import (
+from sim.report.io import (
     ledger_table,
     regimes_table,
     sessions_table,
@@ -53,7 +53,7 @@ class RunResult:
     summary: dict
     regimes: pd.DataFrame | None = None  # one row per month and regime in force
     ledger: pd.DataFrame | None = None  # one row per month: trust change by cause
-    story: str | None = None  # the run explained in plain words (Markdown; sim.story)
+    story: str | None = None  # the run explained in plain words (Markdown; sim.report.story)
 
     @property
     def outcome(self) -> str:

@@ -1122,7 +1122,7 @@ def write_block(path: Path, block: str, template: Path | None = None) -> None:
     """Replace the calibrated block of ``path`` (append one if it has none); a new ``path``
     starts as a copy of ``template`` (the library's history scenario), so it is a whole
     scenario."""
-    from sim.io import atomic_write_text
+    from sim.report.io import atomic_write_text
 
     source = path if path.is_file() else template
     text = source.read_text(encoding="utf-8") if source is not None and source.is_file() else ""

@@ -500,7 +500,7 @@ def main(argv: list[str] | None = None) -> None:
     res = run_plan(plan, jobs=args.jobs, chunk=args.chunk, out=out, collect=False,
                    progress=not args.quiet)
     if args.csv:
-        from sim.io import atomic_write_text
+        from sim.report.io import atomic_write_text
         atomic_write_text(out.with_suffix(".csv"), pd.read_parquet(out).to_csv(index=False))
     print(f"batch: {res.rows} rows ({res.ok} ok, {res.failed} failed) in {res.seconds:.1f} s, "
           f"{res.runs_per_second:.1f} runs/s on {args.jobs} worker(s) -> {out}")

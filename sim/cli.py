@@ -10,7 +10,7 @@ the key, the value and what is allowed, exit code 2, and no run directory.
 A single run claims its directory before Hydra writes into it (:class:`ClaimRunDir`, registered
 in conf/config.yaml): a directory that holds another run's files is refused (exit 2, nothing
 written). A run that fails or is interrupted (Ctrl-C, SIGTERM) removes what it created, files
-and directories, and nothing else (:class:`sim.io.RunDir`).
+and directories, and nothing else (:class:`sim.report.io.RunDir`).
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from omegaconf import DictConfig, OmegaConf
 from sim.api import check_overrides, load_config
 from sim.config import CONF_DIR, build_run_config
 from sim.errors import ConfigError, check_output, fail
-from sim.io import RunDir, write_run
+from sim.report.io import RunDir, write_run
 from sim.model import GovernanceModel
 from sim.scenarios import scenario_of
-from sim.story import head
+from sim.report.story import head
 from sim.sweep import replicate_count, replicate_rows, sweep_job
 
 # `${aigov.pid:}` in conf/config.yaml makes a sweep directory unique to the process that started

@@ -16,7 +16,7 @@ per core by default. The results go to a new folder (default
 - ``bands.csv``: 10th, 50th and 90th percentile of each observable over seeds, per month;
 - ``runs.csv``: one row per scenario and seed (outcome and final observables);
 - ``summary.json``, ``table.txt`` (the printed table) and ``compare.png`` (the figure);
-- ``story.md``: the comparison in plain words (:func:`sim.story.compare_story`): outcome
+- ``story.md``: the comparison in plain words (:func:`sim.report.story.compare_story`): outcome
   shares with 95% intervals, the continuous measures, and the ledger causes that differ most
   between each what-if and the reference.
 
@@ -58,13 +58,13 @@ from scipy import stats
 from sim.api import check_overrides, with_seed
 from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS, RunConfig, month_label
 from sim.errors import ConfigError, OneLineParser, check_output, fail
-from sim.io import atomic_write_bytes, atomic_write_text, package_versions
+from sim.report.io import atomic_write_bytes, atomic_write_text, package_versions
 from sim.ledger import CAUSES, DRIFT
 from sim.metrics import OBSERVABLES
 from sim.model import GovernanceModel
-from sim.plots import OUTCOME_COLOURS, OUTCOMES, SERIES
+from sim.report.plots import OUTCOME_COLOURS, OUTCOMES, SERIES
 from sim.scenarios import check_name, load_scenario
-from sim.story import compare_story
+from sim.report.story import compare_story
 
 PROBES = ("us_china_controls", "china_implemented", "china_verified_by_us", "us_china_trust",
           "us_china_deals", "uk_china_trust", "open_lab_safety")
@@ -335,7 +335,7 @@ def render_table(outcomes: pd.DataFrame, observables: pd.DataFrame, reference: s
     return "\n".join(lines)
 
 
-# Units of the model's observables (their titles are the palette's, sim.plots.SERIES) and
+# Units of the model's observables (their titles are the palette's, sim.report.plots.SERIES) and
 # titles and units of the comparison's own US-China probes.
 UNITS = {
     "mean_trust": "trust [0-1]",

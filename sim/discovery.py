@@ -182,7 +182,7 @@ def read_table(path: Path) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> None:
     """``aigov-sensitivity discover [options] [KEY=VALUE...]``."""
-    from sim.io import atomic_write_text
+    from sim.report.io import atomic_write_text
 
     parser = OneLineParser(prog="aigov-sensitivity discover", description=(
         "Scenario discovery with PRIM: the box of uncertainties where an outcome is likely."))

@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     import json
 
     from sim.errors import OneLineParser, int_at_least
-    from sim.io import atomic_write_bytes, atomic_write_text
+    from sim.report.io import atomic_write_bytes, atomic_write_text
     from sim.studies import MAX_JOBS
 
     parser = OneLineParser(prog="python -m sim.pathdep", description=(

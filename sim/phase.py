@@ -282,7 +282,7 @@ def phase_figure(cells: pd.DataFrame, title: str | None = None,
 
 def main(argv: list[str] | None = None) -> None:
     """``aigov-sensitivity phase --x PATH=VALUES --y PATH=VALUES [options] [KEY=VALUE...]``."""
-    from sim.io import atomic_write_bytes, atomic_write_text
+    from sim.report.io import atomic_write_bytes, atomic_write_text
 
     parser = OneLineParser(prog="aigov-sensitivity phase", description=(
         "Phase diagram: share of each outcome over a grid of two parameters, many seeds per "

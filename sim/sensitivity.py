@@ -299,7 +299,7 @@ def _sensitivity_main(argv: list[str]) -> None:
 def write_outputs(res: SensitivityResult, out: Path, *, method: str, output: str,
                   scenario: str, n: int, replicates: int, seconds: float) -> dict[str, Path]:
     """Write ``<method>_<output>.csv`` and ``.png`` into ``out``; print the top indices."""
-    from sim.io import atomic_write_bytes, atomic_write_text
+    from sim.report.io import atomic_write_bytes, atomic_write_text
 
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{method}_{output}"

@@ -43,7 +43,7 @@ from omegaconf import DictConfig
 
 from sim.config import RunConfig, build_run_config
 from sim.errors import ConfigError, OneLineParser, fail
-from sim.io import (
+from sim.report.io import (
     atomic_write_bytes,
     atomic_write_text,
     claim_file,

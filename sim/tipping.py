@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least
 from sim.phase import phase_table, plain_label
-from sim.plots import OUTCOME_COLOURS
+from sim.report.plots import OUTCOME_COLOURS
 from sim.studies import MAX_JOBS, OUTCOMES, fast_mode, scenario_dict
 
 
@@ -178,7 +178,7 @@ def markdown(cells: pd.DataFrame, pair: Pair) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m sim.tipping [--pair NAME] [--seeds N] [--out DIR] [--fast]``."""
-    from sim.io import atomic_write_bytes, atomic_write_text
+    from sim.report.io import atomic_write_bytes, atomic_write_text
 
     parser = OneLineParser(prog="python -m sim.tipping", description=(
         "Tipping-point phase diagrams of model version 2: majority outcome over two "

@@ -23,7 +23,7 @@ from sim.compare import (
     run_all,
     wilson_interval,
 )
-from sim.plots import OUTCOMES
+from sim.report.plots import OUTCOMES
 from sim.scenarios import load_scenario
 
 FAST_SEEDS = 16

@@ -25,13 +25,13 @@ ENV.pop("AIGOV_TEST_KILL_JOB", None)
 # prints what the run directory holds, then {action}.
 HARNESS = """
 import os, sys, time
-import sim.plots
+import sim.report.plots
 
 def figure(*args, **kwargs):
     print("writing the figure; present:", sorted(os.listdir(".")), flush=True)
     {action}
 
-sim.plots.timeseries_figure = figure
+sim.report.plots.timeseries_figure = figure
 from sim.cli import main
 sys.argv = ["aigov", *sys.argv[1:]]
 main()

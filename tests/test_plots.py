@@ -1,4 +1,4 @@
-"""sim/plots.py: the run figure's session strip and numbered key."""
+"""sim/report/plots.py: the run figure's session strip and numbered key."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sim.plots import (  # noqa: E402
+from sim.report.plots import (  # noqa: E402
     STRIP_LEVELS,
     VENUE_COLOURS,
     session_key,

@@ -10,7 +10,7 @@ import pytest
 
 from sim.config import COUNTRY_FIELDS, LAB_FIELDS, ROOT
 from sim.errors import ConfigError
-from sim.provenance import DOC, render, scenario_names
+from sim.report.provenance import DOC, render, scenario_names
 from sim.scenarios import LIBRARY, load_scenario
 
 SOURCES_MD = ROOT / "docs" / "SOURCES.md"

@@ -1,4 +1,4 @@
-"""sim/story.py: the story of a run and of a comparison, from their data."""
+"""sim/report/story.py: the story of a run and of a comparison, from their data."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 
 import sim
 from sim import metrics as M
-from sim import story as S
-from sim.io import RUN_FILES, write_run
+from sim.report import story as S
+from sim.report.io import RUN_FILES, write_run
 
 THRESHOLDS = dict(depth_threshold=0.4, coverage_threshold=0.5, polarization_high=0.35)
 
@@ -177,7 +177,7 @@ def test_write_run_writes_the_story_listed_in_run_files(tmp_path):
     summary = json.loads(paths["summary"].read_text(encoding="utf-8"))
     assert story == S.run_story(summary, pd.read_csv(paths["sessions"]),
                                 pd.read_csv(paths["ledger"]),
-                                pairs=sim.io.pair_changes(model))
+                                pairs=sim.report.io.pair_changes(model))
     assert f"ended in {summary['outcome']}" in story
 
 
@@ -185,7 +185,7 @@ def test_pair_changes_add_up_to_the_change_of_trust():
     model = sim.build_model("baseline", seed=1, steps=24)
     start = model.trust.copy()
     model.run()
-    pairs = sim.io.pair_changes(model, top=4)
+    pairs = sim.report.io.pair_changes(model, top=4)
     idx = model.country_index
     a, b = (model.country_names[k] for k in model.poles)
     assert {(a, b), (b, a)} <= set(zip(pairs["truster"], pairs["trusted"], strict=True))

@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.api import with_seed
 from sim.config import RunConfig, month_label
-from sim.io import ledger_table, regimes_table, sessions_table, summary_dict, timeseries_table
+from sim.report.io import ledger_table, regimes_table, sessions_table, summary_dict, timeseries_table
 from sim.mechanisms.alignment import oriented
 from sim.metrics import OBSERVABLES
 from sim.model import GovernanceModel

@@ -18,7 +18,7 @@ from sim.app import stats
 from sim.app.figures import bands_figure, png, shares_figure
 from sim.compare import write_outputs
 from sim.errors import ConfigError, check_output
-from sim.io import package_versions
+from sim.report.io import package_versions
 from sim.metrics import OBSERVABLES
 
 DEFAULT_ROOT = Path("outputs") / "app"

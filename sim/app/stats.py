@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.compare import BAND, mean_interval, wilson_interval
-from sim.plots import OUTCOMES
+from sim.report.plots import OUTCOMES
 
 # The continuous measures the page draws (names of sim.metrics.OBSERVABLES).
 MEASURES = ("polarization", "regime_coverage", "cross_camp_trust", "shared_depth")

@@ -33,7 +33,7 @@ def outcome_test(replay) -> list[str]:
     """The outcome rule in words, each condition with its value and threshold: the model's own
     conditions (``summary["outcome_test"]``, :func:`sim.metrics.outcome_conditions`), so the
     page cannot drift from the rule."""
-    from sim.story import _need, _value, condition_words, stored_verdict
+    from sim.report.story import _need, _value, condition_words, stored_verdict
 
     summary = replay.summary
     test = summary["outcome_test"]

@@ -4,7 +4,7 @@ A run writes ``timeseries.csv`` (one row per step, step 0 = the initial state), 
 (one row per session and invitee: attended, signed), ``regimes.csv`` (one row per month and
 regime in force: members, depth, coverage), ``ledger.csv`` (one row per month: the change in
 trust by cause), ``summary.json``, ``story.md`` (the run explained in plain words,
-:mod:`sim.story`) and ``timeseries.png``. Each file is written to a temporary
+:mod:`sim.report.story`) and ``timeseries.png``. Each file is written to a temporary
 name and renamed into place, so a run directory never holds a half-written file.
 
 :class:`RunDir` claims a single run's directory before anything is written into it (a directory
@@ -197,9 +197,9 @@ def pair_changes(model, top: int = PAIRS_SHOWN) -> pd.DataFrame | None:
 def story_text(model, summary: dict | None = None, sessions: pd.DataFrame | None = None,
                ledger: pd.DataFrame | None = None,
                replicates: list[str] | None = None) -> str:
-    """The run's story (:func:`sim.story.run_story`) from the model's tables; ``replicates``:
+    """The run's story (:func:`sim.report.story.run_story`) from the model's tables; ``replicates``:
     outcomes of a quick replicate set, if one was run."""
-    from sim.story import run_story
+    from sim.report.story import run_story
 
     return run_story(summary if summary is not None else summary_dict(model),
                      sessions if sessions is not None else sessions_table(model),
@@ -227,7 +227,7 @@ def write_run(model, out_dir: Path, *, figure: bool = True,
     atomic_write_text(paths["story"], story_text(model, summary, tables["sessions"],
                                                  tables["ledger"], replicates))
     if figure:
-        from sim.plots import timeseries_figure
+        from sim.report.plots import timeseries_figure
         paths["figure"] = out_dir / "timeseries.png"
         atomic_write_bytes(paths["figure"], timeseries_figure(model, ts))
     return paths

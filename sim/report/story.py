@@ -3,7 +3,7 @@
 Pure functions from a run's data to Markdown text: nothing here runs the model or reads files.
 A run's story (:func:`run_story`) is built from what the run writes (``summary.json`` as a dict,
 ``sessions.csv`` and ``ledger.csv`` as tables) and, when the model is at hand, from its
-per-pair ledger (:func:`sim.io.pair_changes`) and the outcomes of a quick replicate set:
+per-pair ledger (:func:`sim.report.io.pair_changes`) and the outcomes of a quick replicate set:
 
 1. the outcome test in words: every condition the model's rule reads, with its value, its
    threshold and whether it holds, taken from ``summary["outcome_test"]`` (built by
@@ -242,7 +242,7 @@ def trust_section(ledger: pd.DataFrame, sessions: pd.DataFrame | None = None,
                   pairs: pd.DataFrame | None = None, months: int = 3,
                   leaders: Sequence[str] | None = None) -> list[str]:
     """What moved trust, from the ledger: the run's total by cause, the months trust moved most
-    (with the sessions of that month) and, with ``pairs`` (:func:`sim.io.pair_changes`), the
+    (with the sessions of that month) and, with ``pairs`` (:func:`sim.report.io.pair_changes`), the
     pairs of countries whose trust changed most, the ``leaders``' pairs apart."""
     lines = ["## What moved trust", ""]
     if ledger.empty:
