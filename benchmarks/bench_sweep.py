@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.model import GovernanceModel  # noqa: E402
+from sim.model.model import GovernanceModel  # noqa: E402
 
 TRUST_GAINS = (0.02, 0.05, 0.1)
 _CACHE: dict = {}

@@ -1,8 +1,8 @@
 """Alignment: the Curie-Weiss check (docs/VALIDATION.md, section 4).
 
-This module owns the mean-field theory of the alignment layer (:mod:`sim.mechanisms.alignment`)
+This module owns the mean-field theory of the alignment layer (:mod:`sim.model.mechanisms.alignment`)
 and its comparison with simulations: of the layer alone (the pure functions, many seeds at once)
-and of the full :class:`sim.model.GovernanceModel` in a homogeneous world.
+and of the full :class:`sim.model.model.GovernanceModel` in a homogeneous world.
 
 The theory is the Curie-Weiss reading that Galam (Physica A 230, 1996) gave of the landscape
 theory of aggregation of Axelrod and Bennett (Brit. J. Pol. Sci. 23, 1993). Each month every
@@ -58,8 +58,8 @@ from scipy.special import ndtr, ndtri
 
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least
 from sim.meanfield import baseline_config, one_blas_thread
-from sim.mechanisms import alignment as align_m
-from sim.mechanisms import fill_diagonal
+from sim.model.mechanisms import alignment as align_m
+from sim.model.mechanisms import fill_diagonal
 
 CRITICAL_BETA_J = 1.0  # the Curie-Weiss critical coupling (homogeneous and two-community worlds)
 NEUTRAL = 0.4  # the baseline's propensity_trust_neutral: trust that neither attracts nor repels
@@ -136,7 +136,7 @@ def critical_beta(j: np.ndarray, capability: np.ndarray) -> float:
 
     j: the propensity matrix J (N, N), symmetric (trust units); capability: (N,) sizes > 0.
     Linearizing the monthly update at a = 0 gives a' = (1 - rate) a + rate beta W a with
-    W = omega * J (omega the size weights of :func:`sim.mechanisms.alignment.size_weights`), so
+    W = omega * J (omega the size weights of :func:`sim.model.mechanisms.alignment.size_weights`), so
     a = 0 loses stability when beta lambda_max(W) > 1: beta_c = 1 / lambda_max(W) (inf when
     lambda_max <= 0). W = D^-1 J C (C = diag(cap), D = diag(sum cap - cap_i)) is similar to the
     symmetric (C/D)^1/2 J (C/D)^1/2, so its eigenvalues are real. Homogeneous and two-community
@@ -365,7 +365,7 @@ def simulate_layer(beta_j: float, *, n: int = 50, j: float = COUPLING, rate: flo
                    noise: float = 0.02, m0: float = 0.5, months: int = 120, seeds: int = 200,
                    k: int = 1, seed: int = 0, neutral: float = NEUTRAL) -> Runs:
     """The alignment layer alone, with the model's pure functions
-    (:func:`sim.mechanisms.alignment.propensity`, ``field``, ``update_alignment``), for N
+    (:func:`sim.model.mechanisms.alignment.propensity`, ``field``, ``update_alignment``), for N
     countries of equal capability and ``seeds`` independent runs at once.
 
     Trust is neutral + j xi_i xi_j (so J_ij = j xi_i xi_j; k = 1 homogeneous, k = 2 two
@@ -482,7 +482,7 @@ def _model_runs(run, m0: float, seeds: int, first_seed: int):
     """The loop of :func:`simulate_model`: per seed, the order parameter per month, the final
     alignments, the largest trust change, and (beta J, xi) read from the model."""
     from sim.api import with_seed
-    from sim.model import GovernanceModel
+    from sim.model.model import GovernanceModel
 
     rows, finals, change = [], [], 0.0
     beta_j = xi = None

@@ -39,7 +39,7 @@ from sim.report.io import (
     summary_dict,
     timeseries_table,
 )
-from sim.model import GovernanceModel
+from sim.model.model import GovernanceModel
 from sim.scenarios import check_name, display_path, locate_error, merge_order, scenario_of
 
 

@@ -618,7 +618,7 @@ def simulate(run: RunConfig, seed: int) -> dict[str, frozenset[str]]:
     """Simulated endorsers per outcome id for one seed: signatories (countries), or the labs
     that signed for a lab pledge."""
     from sim.api import with_seed
-    from sim.model import GovernanceModel
+    from sim.model.model import GovernanceModel
 
     # Nothing after the last session changes a score: stop there (the months before it draw the
     # same random numbers whatever the run's length, so the signatories are the same).

@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 
 from sim.config import CONF_DIR, build_run_config
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
-from sim.metrics import OBSERVABLES
+from sim.model.metrics import OBSERVABLES
 from sim.sweep import error_line, replicate_count, replicate_rows
 
 RESERVED = {"seed": "job_seed", "steps": "steps", "scenario": "scenario"}
@@ -370,7 +370,7 @@ def _pool(jobs: int, bases: dict) -> cf.ProcessPoolExecutor:
     """Workers forked from a forkserver that pre-imported the model (fast start, shared pages,
     no fork of this possibly multi-threaded process)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.api", "sim.model"])
+    ctx.set_forkserver_preload(["sim.api", "sim.model.model"])
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                   initargs=(bases,))
 

@@ -33,7 +33,7 @@ from sim.api import check_overrides, load_config
 from sim.config import CONF_DIR, build_run_config
 from sim.errors import ConfigError, check_output, fail
 from sim.report.io import RunDir, write_run
-from sim.model import GovernanceModel
+from sim.model.model import GovernanceModel
 from sim.scenarios import scenario_of
 from sim.report.story import head
 from sim.sweep import replicate_count, replicate_rows, sweep_job

@@ -59,9 +59,9 @@ from sim.api import check_overrides, with_seed
 from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS, RunConfig, month_label
 from sim.errors import ConfigError, OneLineParser, check_output, fail
 from sim.report.io import atomic_write_bytes, atomic_write_text, package_versions
-from sim.ledger import CAUSES, DRIFT
-from sim.metrics import OBSERVABLES
-from sim.model import GovernanceModel
+from sim.model.ledger import CAUSES, DRIFT
+from sim.model.metrics import OBSERVABLES
+from sim.model.model import GovernanceModel
 from sim.report.plots import OUTCOME_COLOURS, OUTCOMES, SERIES
 from sim.scenarios import check_name, load_scenario
 from sim.report.story import compare_story

@@ -20,7 +20,7 @@ What is compared, per month k (record k = the state after k monthly steps):
   level); the obligation O phases in, O <- min(O + C / implementation_months, C), and falls at
   once with C (:func:`schedule`);
 - implemented safety I (mean over countries): per country the AR(1) step of
-  :func:`sim.mechanisms.compliance.comply`, I' = clip(I + r (C - I) + eps), eps ~ N(0, s^2),
+  :func:`sim.model.mechanisms.compliance.comply`, I' = clip(I + r (C - I) + eps), eps ~ N(0, s^2),
   r = compliance_rate (1 - hawk_drag hawkishness);
 - mean trust T between distinct countries, and the pair's baseline B (trust with memory): at a
   session t <- t + cosign_trust_gain d (1 - t); each month j's compliance K = [I_j >= tolerance
@@ -78,7 +78,7 @@ from scipy.special import ndtr, ndtri
 
 from sim.config import MAX_STEPS
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
-from sim.venues import NO_AGREEMENT_DEPTH
+from sim.model.venues import NO_AGREEMENT_DEPTH
 
 OBS = ("trust", "implemented", "commitment")
 DEFAULT_FIGURE = Path("docs") / "figures" / "meanfield_homogeneous.png"
@@ -479,8 +479,8 @@ def simulate(run, seeds: Sequence[int]) -> dict[str, np.ndarray]:
 def _simulate(run, seeds: Sequence[int], out: dict[str, list]) -> None:
     """The loop of :func:`simulate`, appending each seed's rows to ``out``."""
     from sim.api import with_seed
-    from sim.metrics import mean_trust
-    from sim.model import GovernanceModel
+    from sim.model.metrics import mean_trust
+    from sim.model.model import GovernanceModel
 
     for seed in seeds:
         m = GovernanceModel(with_seed(run, seed))

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import month_index, month_label, parse_month
-from sim.ledger import CAUSES, DRIFT
+from sim.model.ledger import CAUSES, DRIFT
 from sim.studies import (
     OUTCOMES,
     basis_of,

@@ -29,7 +29,7 @@ import pandas as pd
 from sim.batch import LINSPACE_RE, BatchResult, default_jobs, make_plan, parse_override, run_plan
 from sim.config import MAX_JOBS, MAX_SEED, MAX_STEPS
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
-from sim.metrics import OBSERVABLES
+from sim.model.metrics import OBSERVABLES
 from sim.sensitivity import check_fixed, check_plan
 from sim.sweep import OUTCOMES
 

@@ -34,7 +34,7 @@ import pandas as pd
 from sim.batch import BatchResult, Plan, assign, default_jobs, make_plan, run_plan
 from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS, build_run_config
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
-from sim.metrics import OBSERVABLES
+from sim.model.metrics import OBSERVABLES
 from sim.sweep import OUTCOMES
 
 OUTPUTS = (*OBSERVABLES, *(f"p_{o}" for o in OUTCOMES))

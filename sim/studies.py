@@ -24,7 +24,7 @@ import numpy as np
 from scipy import stats
 
 from sim.config import RunConfig, build_run_config
-from sim.metrics import classify_outcome
+from sim.model.metrics import classify_outcome
 
 OUTCOMES = ("cooperation", "bifurcation", "fragmentation")
 THRESHOLDS = ("depth_threshold", "coverage_threshold", "polarization_high", "camp_threshold")
@@ -69,7 +69,7 @@ def _context():
     process whose numeric libraries may hold threads)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.model", "sim.studies"])
+        ctx.set_forkserver_preload(["sim.model.model", "sim.studies"])
         return ctx
     return multiprocessing.get_context("spawn")
 

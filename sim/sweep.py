@@ -50,7 +50,7 @@ from sim.report.io import (
     package_versions,
     write_run,
 )
-from sim.metrics import OBSERVABLES
+from sim.model.metrics import OBSERVABLES
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def replicate_rows(run: RunConfig, n: int, base: dict | None = None) -> list[dic
     """Run n replicates of ``run`` (seeds from :func:`replicate_seeds`); one row each, with the
     outcome and final observables, or status ``failed`` and the error; ``base`` columns first."""
     from sim.api import with_seed
-    from sim.model import GovernanceModel
+    from sim.model.model import GovernanceModel
 
     rows = []
     for k, seed in enumerate(replicate_seeds(run.seed, n)):
@@ -201,7 +201,7 @@ def sweep_job(cfg: DictConfig, out_dir: Path, job_num: int, sweep_dir: Path) -> 
     Never raises for a bad point: the error goes to ``status.json`` and the sweep goes on.
     ``status.json`` is removed before running, so ``ok`` always means a full, current result.
     """
-    from sim.model import GovernanceModel
+    from sim.model.model import GovernanceModel
 
     out_dir = Path(out_dir)
     try:

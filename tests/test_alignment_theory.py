@@ -12,7 +12,7 @@ from scipy.special import ndtri
 
 from sim import alignment_theory as at
 from sim.errors import ConfigError
-from sim.mechanisms import alignment as align_m
+from sim.model.mechanisms import alignment as align_m
 
 RATE, NOISE = 0.1, 0.02
 LAYER = {"n": 50, "rate": RATE, "noise": NOISE}
@@ -252,7 +252,7 @@ def test_model_below_the_critical_point_is_one_world():
 
 
 def test_world_of_refuses_a_world_that_is_not_homogeneous(baseline_run):
-    from sim.model import GovernanceModel
+    from sim.model.model import GovernanceModel
 
     with pytest.raises(ConfigError):
         at.world_of(GovernanceModel(baseline_run))

@@ -19,7 +19,7 @@ from sim import backtest as bt
 from sim.api import compose_config, load_config
 from sim.config import build_scenario
 from sim.errors import ConfigError
-from sim.model import GovernanceModel
+from sim.model.model import GovernanceModel
 
 SYNTHETIC = """
 schema: 1

@@ -12,7 +12,7 @@ import sim
 from sim.batch import Axis, assign, main, make_plan, parse_override, run_batch, split_path
 from sim.config import ROOT
 from sim.errors import ConfigError
-from sim.metrics import OBSERVABLES
+from sim.model.metrics import OBSERVABLES
 from sim.sweep import replicate_seeds
 
 

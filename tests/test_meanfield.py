@@ -80,7 +80,7 @@ def test_band_catches_the_naive_continuous_limit(world):
 def test_schedule_is_the_models_deterministic_state(lapse_world):
     """Commitment, obligation and verification per step, as the model has them (one run:
     they do not depend on the seed), in the world where the regime lapses and is renewed."""
-    from sim.model import GovernanceModel
+    from sim.model.model import GovernanceModel
 
     run, mf, _ = lapse_world
     sch = mfm.schedule(mf)

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import metrics as M
+from sim.model import metrics as M
 
 
 def _reference_polarization(a, cap, alpha=1.0, h=0.5):

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 import sim
 from sim.config import PARAMETERS
-from sim.metrics import OBSERVABLES
-from sim.model import GovernanceModel
+from sim.model.metrics import OBSERVABLES
+from sim.model.model import GovernanceModel
 
 UNIT_STATE = ("commitment", "implemented", "risk_concern", "hawkishness", "compute_access",
               "lab_safety", "lab_pledge", "substitution")

@@ -19,7 +19,7 @@ import pytest
 
 import sim
 from sim.config import ROOT, month_index
-from sim.model import GovernanceModel
+from sim.model.model import GovernanceModel
 from sim.report.plots import OUTCOMES
 from sim.scenarios import LIBRARY, load_scenario, merge_order, scenario_file
 

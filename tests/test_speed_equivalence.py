@@ -12,18 +12,18 @@ import numpy as np
 import pytest
 
 import sim
-from sim import metrics
+from sim.model import metrics
 from sim.config import month_label
-from sim.draws import uniform_rows
-from sim.ledger import TrustLedger
-from sim.mechanisms import alignment as align_m
-from sim.mechanisms import compliance as comp_m
-from sim.mechanisms import controls as ctrl_m
-from sim.mechanisms import regimes as reg_m
-from sim.mechanisms import trust as trust_m
-from sim.mechanisms.support import add_symmetric, crossing, put_crossing, support, symmetric_rows
-from sim.model import GovernanceModel
-from sim.regime_book import RegimeBook
+from sim.model.draws import uniform_rows
+from sim.model.ledger import TrustLedger
+from sim.model.mechanisms import alignment as align_m
+from sim.model.mechanisms import compliance as comp_m
+from sim.model.mechanisms import controls as ctrl_m
+from sim.model.mechanisms import regimes as reg_m
+from sim.model.mechanisms import trust as trust_m
+from sim.model.mechanisms.support import add_symmetric, crossing, put_crossing, support, symmetric_rows
+from sim.model.model import GovernanceModel
+from sim.model.regime_book import RegimeBook
 
 
 def same(a, b) -> bool:

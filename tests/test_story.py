@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import metrics as M
+from sim.model import metrics as M
 from sim.report import story as S
 from sim.report.io import RUN_FILES, write_run
 

@@ -14,7 +14,7 @@ import pytest
 import sim
 from sim import pathdep, tipping
 from sim.config import PARAMETERS
-from sim.ledger import CAUSES, DRIFT
+from sim.model.ledger import CAUSES, DRIFT
 from sim.phase import plain_label
 from sim.studies import (
     OUTCOMES,

@@ -16,7 +16,7 @@ import pytest
 import sim
 from sim.config import ROOT
 from sim.errors import ConfigError
-from sim.metrics import OBSERVABLES
+from sim.model.metrics import OBSERVABLES
 from sim.sweep import (
     aggregate_main,
     override_columns,

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim import venues as V
+from sim.model import venues as V
 
 
 def _session(**kw):

@@ -19,7 +19,7 @@ from sim.app.figures import bands_figure, png, shares_figure
 from sim.compare import write_outputs
 from sim.errors import ConfigError, check_output
 from sim.report.io import package_versions
-from sim.metrics import OBSERVABLES
+from sim.model.metrics import OBSERVABLES
 
 DEFAULT_ROOT = Path("outputs") / "app"
 FILES = ("outcomes.csv", "observables.csv", "shares.png", "bands.png", "commands.txt",

@@ -18,7 +18,7 @@ import numpy as np
 from sim.compare import BAND, mean_interval, wilson_interval
 from sim.report.plots import OUTCOMES
 
-# The continuous measures the page draws (names of sim.metrics.OBSERVABLES).
+# The continuous measures the page draws (names of sim.model.metrics.OBSERVABLES).
 MEASURES = ("polarization", "regime_coverage", "cross_camp_trust", "shared_depth")
 
 

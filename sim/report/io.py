@@ -28,7 +28,7 @@ import pandas as pd
 
 from sim.config import month_label
 from sim.errors import ConfigError
-from sim.metrics import OBSERVABLES, basis_conditions, verdict
+from sim.model.metrics import OBSERVABLES, basis_conditions, verdict
 
 RUN_FILES = ("timeseries.csv", "sessions.csv", "regimes.csv", "ledger.csv", "summary.json",
              "story.md", "timeseries.png")
@@ -93,7 +93,7 @@ def package_versions() -> dict[str, str]:
 
 
 def outcome_test(model) -> list[dict]:
-    """The model's outcome test, condition by condition (:func:`sim.metrics.basis_conditions`
+    """The model's outcome test, condition by condition (:func:`sim.model.metrics.basis_conditions`
     of ``model.outcome_basis()`` under the run's outcome settings), each a dict: outcome it
     counts for, key, value, relation, threshold, met. Its verdict is ``model.outcome()``."""
     conditions = basis_conditions(model.outcome_basis(), model.run_config.outcome)
@@ -168,9 +168,9 @@ PAIRS_SHOWN = 5  # pairs of countries in a story's "largest changes"
 def pair_changes(model, top: int = PAIRS_SHOWN) -> pd.DataFrame | None:
     """The ordered pairs of countries whose trust changed most over the run (largest absolute
     change first; the two leaders' pairs always included), each with its trust at the start
-    and the end and the cumulative change by cause from the ledger (:mod:`sim.ledger`); None
+    and the end and the cumulative change by cause from the ledger (:mod:`sim.model.ledger`); None
     when the roster is too large for the per-pair ledger."""
-    from sim.ledger import CAUSES, DRIFT
+    from sim.model.ledger import CAUSES, DRIFT
 
     cum = model.ledger.cumulative
     if cum is None or model.n < 2:

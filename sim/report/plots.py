@@ -187,7 +187,7 @@ def trust_network(ax, model, *, trust=None, capability=None, alignment=None,
     import networkx as nx
     import numpy as np
 
-    from sim.mechanisms.alignment import camps
+    from sim.model.mechanisms.alignment import camps
 
     t = np.asarray(model.trust if trust is None else trust, dtype=float)
     cap = np.asarray(model.capability if capability is None else capability, dtype=float)

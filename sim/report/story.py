@@ -7,7 +7,7 @@ per-pair ledger (:func:`sim.report.io.pair_changes`) and the outcomes of a quick
 
 1. the outcome test in words: every condition the model's rule reads, with its value, its
    threshold and whether it holds, taken from ``summary["outcome_test"]`` (built by
-   :func:`sim.metrics.basis_conditions` from the model's own ``outcome_basis()``; its verdict
+   :func:`sim.model.metrics.basis_conditions` from the model's own ``outcome_basis()``; its verdict
    is checked against the outcome, so the story cannot drift from the rule);
 2. the sessions that mattered: those that left a leading power out or that a leading power
    stayed away from, and those that produced the deepest texts (who came, who signed, who was
@@ -111,8 +111,8 @@ def _need(relation: str, threshold) -> str:
 
 
 def stored_verdict(conditions: Sequence[dict]) -> str:
-    """The outcome an outcome test gives (:func:`sim.metrics.verdict` on stored conditions)."""
-    from sim.metrics import Condition, verdict
+    """The outcome an outcome test gives (:func:`sim.model.metrics.verdict` on stored conditions)."""
+    from sim.model.metrics import Condition, verdict
 
     return verdict(tuple(Condition(**c) for c in conditions))
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.mechanisms import alignment as A
+from sim.model.mechanisms import alignment as A
 
 
 def test_propensity_is_centred_trust_plus_regime_and_dependence_minus_rivalry():

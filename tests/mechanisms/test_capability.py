@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.mechanisms import capability as K
+from sim.model.mechanisms import capability as K
 
 
 def test_blocked_share_weights_controls_by_supply():

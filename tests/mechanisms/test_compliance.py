@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.mechanisms import compliance as C
+from sim.model.mechanisms import compliance as C
 
 
 def test_race_pressure_of_leader_is_runner_up_share():

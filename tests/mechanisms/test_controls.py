@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.mechanisms import controls as K
+from sim.model.mechanisms import controls as K
 
 
 def _world():

@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.mechanisms import incidents as I
+from sim.model.mechanisms import incidents as I
 
 
 def test_hazard_hand_computed_openness_adds_risk():

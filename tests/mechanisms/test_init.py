@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.mechanisms import _clip_by_min_max, clip, fill_diagonal
+from sim.model.mechanisms import _clip_by_min_max, clip, fill_diagonal
 
 
 def test_clip_matches_numpy_clip():

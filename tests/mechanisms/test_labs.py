@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.mechanisms import labs as L
+from sim.model.mechanisms import labs as L
 
 
 def test_effective_speedup_is_dsair_s_for_the_leader():

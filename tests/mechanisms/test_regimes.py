@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.mechanisms import regimes as R
+from sim.model.mechanisms import regimes as R
 
 
 def _regimes():

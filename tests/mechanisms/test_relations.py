@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.mechanisms import relations as R
+from sim.model.mechanisms import relations as R
 
 
 def test_groups_make_symmetric_pairs():

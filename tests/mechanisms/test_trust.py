@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.mechanisms import trust as T
+from sim.model.mechanisms import trust as T
 
 
 def test_relaxation_moves_a_share_of_the_gap_to_affinity():

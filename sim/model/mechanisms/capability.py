@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import clip
+from sim.model.mechanisms import clip
 
 
 def blocked_share(controls: np.ndarray, supply: np.ndarray) -> np.ndarray:

@@ -1,11 +1,11 @@
-"""The monthly step of :class:`sim.model.GovernanceModel` (docs/ODD.md, section 3).
+"""The monthly step of :class:`sim.model.model.GovernanceModel` (docs/ODD.md, section 3).
 
 Each month after the events: regimes (lapse, withdrawal), labs, compliance, verification and
 trust, alignment, export controls, capability, incidents, data collection. Every number comes
-from the pure functions of :mod:`sim.mechanisms`; :class:`MonthMixin` wires them over the
+from the pure functions of :mod:`sim.model.mechanisms`; :class:`MonthMixin` wires them over the
 model's arrays. Pairwise terms are worked where they can be non-zero: verification on the rows
 with a link, controls and rivalry on the rows and columns of their support
-(:mod:`sim.mechanisms.support`), relaxation and drift in cache-sized blocks. The results are
+(:mod:`sim.model.mechanisms.support`), relaxation and drift in cache-sized blocks. The results are
 the plain mechanisms' numbers, bit for bit (tests/test_speed_equivalence.py).
 """
 
@@ -13,24 +13,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.draws import uniform_rows
-from sim.ledger import DRIFT
-from sim.mechanisms import alignment as align_m
-from sim.mechanisms import capability as cap_m
-from sim.mechanisms import clip
-from sim.mechanisms import compliance as comp_m
-from sim.mechanisms import controls as ctrl_m
-from sim.mechanisms import incidents as inc_m
-from sim.mechanisms import labs as lab_m
-from sim.mechanisms import regimes as reg_m
-from sim.mechanisms import trust as trust_m
-from sim.mechanisms.support import crossing, put_crossing, symmetric_rows
+from sim.model.draws import uniform_rows
+from sim.model.ledger import DRIFT
+from sim.model.mechanisms import alignment as align_m
+from sim.model.mechanisms import capability as cap_m
+from sim.model.mechanisms import clip
+from sim.model.mechanisms import compliance as comp_m
+from sim.model.mechanisms import controls as ctrl_m
+from sim.model.mechanisms import incidents as inc_m
+from sim.model.mechanisms import labs as lab_m
+from sim.model.mechanisms import regimes as reg_m
+from sim.model.mechanisms import trust as trust_m
+from sim.model.mechanisms.support import crossing, put_crossing, symmetric_rows
 
 WHOLE_UP_TO = 64  # rosters up to this size draw verification uniforms as one (N, N) draw
 
 
 class MonthMixin:
-    """The monthly step of :class:`sim.model.GovernanceModel` (see the module docstring)."""
+    """The monthly step of :class:`sim.model.model.GovernanceModel` (see the module docstring)."""
 
     def step(self) -> None:
         p, rng, n = self.p, self.rng, self.n

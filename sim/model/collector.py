@@ -1,14 +1,14 @@
 """The model's data collector: each month's observables, with polarization settled when read.
 
 :class:`ObservablesCollector` is a ``mesa.DataCollector`` with one model reporter per observable
-(:data:`sim.metrics.OBSERVABLES`), filled from the dict the model computes each month
+(:data:`sim.model.metrics.OBSERVABLES`), filled from the dict the model computes each month
 (``GovernanceModel._observed``). Mesa's stock ``collect`` calls and deep-copies every reporter in
 turn; the observables are plain floats computed together, so one pass over the dict records the
 same values.
 
-Polarization (:func:`sim.metrics.polarization`, about forty small array operations) is deferred:
+Polarization (:func:`sim.model.metrics.polarization`, about forty small array operations) is deferred:
 ``collect`` keeps the month's alignments and capabilities, and the pending months are settled
-together (:func:`sim.metrics.polarization_many`, the same numbers) when the data are read:
+together (:func:`sim.model.metrics.polarization_many`, the same numbers) when the data are read:
 ``model_vars``, ``get_model_vars_dataframe``, or the model's ``obs``.
 """
 
@@ -19,13 +19,13 @@ from functools import partial
 import mesa
 import numpy as np
 
-from sim import metrics
+from sim.model import metrics
 
 DEFERRED = "polarization"
 
 
 class ObservablesCollector(mesa.DataCollector):
-    """DataCollector of :data:`sim.metrics.OBSERVABLES` (see the module docstring)."""
+    """DataCollector of :data:`sim.model.metrics.OBSERVABLES` (see the module docstring)."""
 
     MAX_PENDING = 1_000_000  # values held back at most (16 MB), then the pending are settled
 

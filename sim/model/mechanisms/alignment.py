@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import clip, fill_diagonal
-from sim.mechanisms.support import Support, add_symmetric
+from sim.model.mechanisms import clip, fill_diagonal
+from sim.model.mechanisms.support import Support, add_symmetric
 
 
 def propensity(trust: np.ndarray, shared_depth: np.ndarray, dependence: np.ndarray,

@@ -1,8 +1,8 @@
 """Observables and the run's outcome, computed from the model's state alone.
 
-Version 2 measures structure: the camps that alignments form (:mod:`sim.mechanisms.alignment`),
+Version 2 measures structure: the camps that alignments form (:mod:`sim.model.mechanisms.alignment`),
 their capability-weighted polarization (Esteban and Ray, Econometrica 62, 1994), and the regimes
-in force (:mod:`sim.mechanisms.regimes`): who is in each, how deep, how much of the world's
+in force (:mod:`sim.model.mechanisms.regimes`): who is in each, how deep, how much of the world's
 capability they cover. The outcome is classified from these (docs/ODD.md, section 6.9).
 """
 

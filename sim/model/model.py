@@ -13,20 +13,20 @@ import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
 
-from sim import metrics
-from sim.agents import Country, Lab
-from sim.collector import ObservablesCollector
+from sim.model import metrics
+from sim.model.agents import Country, Lab
+from sim.model.collector import ObservablesCollector
 from sim.config import VENUE_TYPES, Event, RunConfig, Venue
-from sim.ledger import TrustLedger
-from sim.mechanisms import alignment as align_m
-from sim.mechanisms import clip
-from sim.mechanisms import compliance as comp_m
-from sim.mechanisms import incidents as inc_m
-from sim.mechanisms import relations as rel_m
-from sim.mechanisms.support import support
-from sim.month import MonthMixin
-from sim.regime_book import RegimeBook
-from sim.sessions import SessionRecord, SessionsMixin
+from sim.model.ledger import TrustLedger
+from sim.model.mechanisms import alignment as align_m
+from sim.model.mechanisms import clip
+from sim.model.mechanisms import compliance as comp_m
+from sim.model.mechanisms import incidents as inc_m
+from sim.model.mechanisms import relations as rel_m
+from sim.model.mechanisms.support import support
+from sim.model.month import MonthMixin
+from sim.model.regime_book import RegimeBook
+from sim.model.sessions import SessionRecord, SessionsMixin
 
 
 class _Call:
@@ -120,7 +120,7 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
             Lab(self, i, lab.name, lab.home)
 
         # controls and rivalry are zero outside the rows and columns of chip suppliers and of
-        # the countries named in controls or rivalry events (sim/mechanisms/support.py)
+        # the countries named in controls or rivalry events (sim/model/mechanisms/support.py)
         named = [idx[c] for e in sc.events if e.kind in ("controls", "rivalry")
                  for c in (e.actor, *(e.targets if e.kind == "rivalry" else ()))]
         self._support = support(n, [*np.flatnonzero(self.supply > 0), *named])

@@ -1,7 +1,7 @@
 """Venue sessions as the model holds them: invitations built once, the session itself
-(:func:`sim.venues.hold_session`), its effects on trust and regimes, and endogenous convening.
+(:func:`sim.model.venues.hold_session`), its effects on trust and regimes, and endogenous convening.
 
-:class:`SessionsMixin` is part of :class:`sim.model.GovernanceModel` (kept apart so the model
+:class:`SessionsMixin` is part of :class:`sim.model.model.GovernanceModel` (kept apart so the model
 module stays readable); it reads and writes the model's arrays.
 """
 
@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim import venues
+from sim.model import venues
 from sim.config import VENUE_TYPES, Venue, month_label
-from sim.mechanisms import trust as trust_m
+from sim.model.mechanisms import trust as trust_m
 
 
 class SessionRecord(NamedTuple):
@@ -38,7 +38,7 @@ class SessionRecord(NamedTuple):
 
 
 class SessionsMixin:
-    """Venue sessions of :class:`sim.model.GovernanceModel` (see the module docstring)."""
+    """Venue sessions of :class:`sim.model.model.GovernanceModel` (see the module docstring)."""
 
     def _club_bonus(self, venue: Venue) -> np.ndarray | float:
         """What joining the venue's regime is worth to each country: trust in its current

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import fill_diagonal
+from sim.model.mechanisms import fill_diagonal
 
 
 def in_force(members: np.ndarray, renewed: np.ndarray, month: int, lapse: float) -> np.ndarray:

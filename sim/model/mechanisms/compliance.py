@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import clip
+from sim.model.mechanisms import clip
 
 
 def race_pressure(capability: np.ndarray) -> np.ndarray:

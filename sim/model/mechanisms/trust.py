@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import clip, fill_diagonal
+from sim.model.mechanisms import clip, fill_diagonal
 
 
 def relax_toward_affinity(trust: np.ndarray, affinity: np.ndarray, rate: float) -> np.ndarray:

@@ -5,7 +5,7 @@
 what the regimes in force imply for the monthly step: the deepest regime each pair shares
 (``shared_depth``), the verification links (``verif``, with the rows that have any, which is
 where the step draws its verification uniforms) and each country's deepest kept depth. The
-mechanisms themselves are the pure functions of :mod:`sim.mechanisms.regimes`.
+mechanisms themselves are the pure functions of :mod:`sim.model.mechanisms.regimes`.
 
 The monthly regime table (``regimes.csv``, one row per month and regime in force) is recorded
 compactly, a reference to the regimes' state at that month and the coverage of each regime,
@@ -19,9 +19,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim import metrics
+from sim.model import metrics
 from sim.config import month_label
-from sim.mechanisms import regimes as reg_m
+from sim.model.mechanisms import regimes as reg_m
 
 
 class _State(NamedTuple):
@@ -119,7 +119,7 @@ class RegimeBook:
             self.renewed = np.append(self.renewed, float(month))
 
     def in_force(self, month: int, lapse: float) -> np.ndarray:
-        """(R,) regimes in force at ``month`` (:func:`sim.mechanisms.regimes.in_force`)."""
+        """(R,) regimes in force at ``month`` (:func:`sim.model.mechanisms.regimes.in_force`)."""
         return reg_m.in_force(self.members, self.renewed, month, lapse)
 
     @property

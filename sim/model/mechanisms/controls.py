@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import clip, fill_diagonal
+from sim.model.mechanisms import clip, fill_diagonal
 
 
 def control_pressure(capability: np.ndarray, trust: np.ndarray, verified_safety: np.ndarray,

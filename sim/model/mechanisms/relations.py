@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import clip, fill_diagonal
+from sim.model.mechanisms import clip, fill_diagonal
 
 
 def group_matrix(groups: list[list[int]], n: int) -> np.ndarray:

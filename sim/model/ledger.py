@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.mechanisms.support import Support, put_crossing
+from sim.model.mechanisms.support import Support, put_crossing
 
 CAUSES = ("cosigning", "dialogue", "exclusion", "verification", "rivalry", "relaxation",
           "bounds")
@@ -62,7 +62,7 @@ class TrustLedger:
 
     def add_crossing(self, cause: str, s: Support, rows: np.ndarray, cols: np.ndarray) -> None:
         """add() for a change that is zero off a support's rows and columns, given as
-        :func:`sim.mechanisms.support.crossing` takes it: the same sums."""
+        :func:`sim.model.mechanisms.support.crossing` takes it: the same sums."""
         if not s.others.size:  # the support is every row: ``rows`` is the whole matrix
             self.add(cause, rows)
             return
@@ -85,7 +85,7 @@ class TrustLedger:
 
     def put_crossing(self, cause: str, s: Support, rows: np.ndarray, cols: np.ndarray) -> None:
         """Write the step's change for ``cause``, zero off the support ``s`` (given as
-        :func:`sim.mechanisms.support.crossing` takes it)."""
+        :func:`sim.model.mechanisms.support.crossing` takes it)."""
         k = self._clear(_STEP[cause])
         put_crossing(self.step[k], s, rows, cols)
         self._held[k], self._written[k] = s, True
