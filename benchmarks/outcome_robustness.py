@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least  # noqa: E402
-from sim.studies import (  # noqa: E402
+from sim.studies.common import (  # noqa: E402
     MAX_JOBS,
     OUTCOMES,
     THRESHOLDS,

@@ -36,7 +36,7 @@ from sim.report.io import RunDir, write_run
 from sim.model.model import GovernanceModel
 from sim.scenarios import scenario_of
 from sim.report.story import head
-from sim.sweep import replicate_count, replicate_rows, sweep_job
+from sim.studies.sweep import replicate_count, replicate_rows, sweep_job
 
 # `${aigov.pid:}` in conf/config.yaml makes a sweep directory unique to the process that started
 # it. Cached, so worker processes (which get the parent's resolver cache) resolve the same value.
@@ -50,7 +50,7 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     """Validate, run and write one job into ``out_dir``; returns the model and the paths.
 
     With ``replicates=N`` (N > 1) a quick replicate set of N more seeds
-    (:func:`sim.sweep.replicate_seeds`) is run too, and the story gives the share of each
+    (:func:`sim.studies.sweep.replicate_seeds`) is run too, and the story gives the share of each
     outcome over it."""
     run = build_run_config(cfg)
     log.debug("scenario %s, seed %d, %d months, config hash %s -> %s", run.scenario.name,

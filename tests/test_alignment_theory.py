@@ -1,4 +1,4 @@
-"""Alignment against its Curie-Weiss mean field (sim/alignment_theory.py): the theory by hand,
+"""Alignment against its Curie-Weiss mean field (sim/studies/alignment_theory.py): the theory by hand,
 the alignment layer (pure functions, many seeds) and the full model in homogeneous and
 two-community worlds, the critical point, and the command."""
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.special import ndtri
 
-from sim import alignment_theory as at
+from sim.studies import alignment_theory as at
 from sim.errors import ConfigError
 from sim.model.mechanisms import alignment as align_m
 

@@ -1,4 +1,4 @@
-"""Back-test (sim/backtest.py): scoring by hand, the schema reader, the history run, no leak of
+"""Back-test (sim/studies/backtest.py): scoring by hand, the schema reader, the history run, no leak of
 endorsement data into the model, the command line and a tiny calibration."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from sim import backtest as bt
+from sim.studies import backtest as bt
 from sim.api import compose_config, load_config
 from sim.config import build_scenario
 from sim.errors import ConfigError
@@ -456,7 +456,7 @@ def test_missing_field_exits_2_with_one_line(tmp_path):
     del data["outcomes"][2]["not_endorsed"]
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(data))
-    proc = subprocess.run([sys.executable, "-m", "sim.backtest", "--events", str(bad),
+    proc = subprocess.run([sys.executable, "-m", "sim.studies.backtest", "--events", str(bad),
                            "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.batch import Axis, assign, main, make_plan, parse_override, run_batch, split_path
+from sim.studies.batch import Axis, assign, main, make_plan, parse_override, run_batch, split_path
 from sim.config import ROOT
 from sim.errors import ConfigError
 from sim.model.metrics import OBSERVABLES
-from sim.sweep import replicate_seeds
+from sim.studies.sweep import replicate_seeds
 
 
 def test_split_path_honours_quotes():
@@ -120,7 +120,7 @@ def test_cli_one_line_errors(args, capsys):
 
 def test_cli_writes_table(tmp_path):
     out = tmp_path / "t.parquet"
-    proc = subprocess.run([sys.executable, "-m", "sim.batch", "-j", "1", "-q", "--csv",
+    proc = subprocess.run([sys.executable, "-m", "sim.studies.batch", "-j", "1", "-q", "--csv",
                            "seed=0,1", "steps=4", "-o", str(out)], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

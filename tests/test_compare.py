@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.compare import (
+from sim.studies.compare import (
     COLUMNS,
     Results,
     main,
@@ -254,7 +254,7 @@ def test_compare_story_tells_the_shares_and_the_ledger(compared):
 
 
 def test_constant_panels_are_dropped_and_the_window_is_named():
-    from sim.compare import FIGURE_COLUMNS, constant_columns, window_text
+    from sim.studies.compare import FIGURE_COLUMNS, constant_columns, window_text
 
     arr = np.zeros((3, 5, len(FIGURE_COLUMNS)))
     arr[:, :, 0] = np.arange(5)  # the first column varies, the rest are 0

@@ -1,4 +1,4 @@
-"""Mean field (sim/meanfield.py): the homogeneous world's runs against the ODE path (solve_ivp),
+"""Mean field (sim/studies/meanfield.py): the homogeneous world's runs against the ODE path (solve_ivp),
 a world whose regime lapses against its ODE path, the noisy world's runs against the exact
 expected map, and the pieces checked by hand."""
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from sim import meanfield as mfm
+from sim.studies import meanfield as mfm
 from sim.api import load_config
 from sim.config import MAX_STEPS
 from sim.errors import ConfigError

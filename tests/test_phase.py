@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.phase import (
+from sim.studies.phase import (
     grid_position,
     main,
     phase_figure,
@@ -15,7 +15,7 @@ from sim.phase import (
     scenario_point,
     short_label,
 )
-from sim.sweep import OUTCOMES, replicate_seeds
+from sim.studies.sweep import OUTCOMES, replicate_seeds
 
 US = "scenario.countries.'United States'.hawkishness"
 

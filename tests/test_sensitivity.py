@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.discovery import box_stats, cases_of_interest, describe_box, lhs, prim_box
-from sim.sensitivity import analyze, main, point_outputs, salib_problem, sample, uncertainty_ranges
+from sim.studies.discovery import box_stats, cases_of_interest, describe_box, lhs, prim_box
+from sim.studies.sensitivity import analyze, main, point_outputs, salib_problem, sample, uncertainty_ranges
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -213,7 +213,7 @@ def test_cli_prints_the_opening_of_the_story(tmp_path):
 
 
 def test_compare_story_gives_shares_measures_and_ledger_differences():
-    from sim.compare import outcome_table
+    from sim.studies.compare import outcome_table
 
     outcomes = outcome_table({"ref": ["bifurcation"] * 8 + ["fragmentation"] * 2,
                               "alt": ["bifurcation"] * 2 + ["fragmentation"] * 8}, "ref")
@@ -233,7 +233,7 @@ def test_compare_story_gives_shares_measures_and_ledger_differences():
 
 
 def _toy_observables(finals, cols):
-    from sim.compare import mean_interval
+    from sim.studies.compare import mean_interval
 
     rows = []
     for name, arr in finals.items():

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import pathdep, tipping
+from sim.studies import pathdep, tipping
 from sim.config import PARAMETERS
 from sim.model.ledger import CAUSES, DRIFT
-from sim.phase import plain_label
-from sim.studies import (
+from sim.studies.phase import plain_label
+from sim.studies.common import (
     OUTCOMES,
     THRESHOLDS,
     basis_of,

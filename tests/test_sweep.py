@@ -17,7 +17,7 @@ import sim
 from sim.config import ROOT
 from sim.errors import ConfigError
 from sim.model.metrics import OBSERVABLES
-from sim.sweep import (
+from sim.studies.sweep import (
     aggregate_main,
     override_columns,
     replicate_count,
@@ -97,7 +97,7 @@ def test_resume_skips_complete_jobs_and_reruns_the_rest(basic_sweep, tmp_path):
 
 def test_changed_config_is_not_complete(basic_sweep, tmp_path):
     from sim.api import compose_config
-    from sim.sweep import job_is_complete
+    from sim.studies.sweep import job_is_complete
 
     d, _ = basic_sweep
     assert job_is_complete(d / "0", compose_config("baseline", ["seed=0", "steps=6"]))

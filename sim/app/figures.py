@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.app.stats import Share, bands
-from sim.compare import REFERENCE_GREY, UNITS
+from sim.studies.compare import REFERENCE_GREY, UNITS
 from sim.model.metrics import OBSERVABLES
 from sim.report.plots import CAMP_COLOURS, OUTCOME_COLOURS, OUTCOMES, SERIES, VENUE_COLOURS, trust_network
 

@@ -3,7 +3,7 @@ median and 10-90% band of each observable per month, final values with t-interva
 
 Pure functions of arrays: ``series`` is [seeds, steps + 1, observables] (step 0 = the initial
 state), ``outcomes`` one label per seed. The intervals are those of ``aigov-compare``
-(:func:`sim.compare.wilson_interval`, :func:`sim.compare.mean_interval`), so a number on the
+(:func:`sim.studies.compare.wilson_interval`, :func:`sim.studies.compare.mean_interval`), so a number on the
 page and in a saved comparison agree.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.compare import BAND, mean_interval, wilson_interval
+from sim.studies.compare import BAND, mean_interval, wilson_interval
 from sim.report.plots import OUTCOMES
 
 # The continuous measures the page draws (names of sim.model.metrics.OBSERVABLES).

@@ -295,7 +295,7 @@ def history_section(summary: dict, replicates: Sequence[str] | None = None) -> l
     text = ("This run is one possible history: the same scenario with another seed (other "
             "incidents, elections and turnouts) can end differently.")
     if replicates:
-        from sim.compare import wilson_interval
+        from sim.studies.compare import wilson_interval
 
         n = len(replicates)
         parts = []
@@ -366,8 +366,8 @@ def compare_story(outcomes: pd.DataFrame, observables: pd.DataFrame, reference: 
     """The story of a comparison as Markdown: outcome shares with 95% intervals and paired
     differences, the continuous ``measures`` (mean, interval, difference), and for each
     what-if the ``ledger`` columns (``ledger_<cause>``) whose paired difference to the
-    reference is largest. ``outcomes`` and ``observables`` are :func:`sim.compare.outcome_table`
-    and :func:`sim.compare.observable_table`."""
+    reference is largest. ``outcomes`` and ``observables`` are :func:`sim.studies.compare.outcome_table`
+    and :func:`sim.studies.compare.observable_table`."""
     labels = labels or {}
     names = list(dict.fromkeys(outcomes["scenario"]))
     others = [n for n in names if n != reference]

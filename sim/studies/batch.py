@@ -9,7 +9,7 @@ Results equal single runs with the same seed (same config, same hash, same numbe
 
 The command line is Hydra-shaped: the same overrides as ``aigov -m``::
 
-    python -m sim.batch -j 2 scenario=baseline seed='range(0,50)' \\
+    python -m sim.studies.batch -j 2 scenario=baseline seed='range(0,50)' \\
         scenario.uncertainties.trust_gain=0.02,0.05,0.1 replicates=1 -o table.parquet
 
 Keys with spaces or dots in a name are quoted: ``"scenario.countries.'United States'.hawkishness
@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 from sim.config import CONF_DIR, build_run_config
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 from sim.model.metrics import OBSERVABLES
-from sim.sweep import error_line, replicate_count, replicate_rows
+from sim.studies.sweep import error_line, replicate_count, replicate_rows
 
 RESERVED = {"seed": "job_seed", "steps": "steps", "scenario": "scenario"}
 TAIL = ("replicate", "job_seed", "seed", "scenario", "steps", "replicates", "outcome",
@@ -477,7 +477,7 @@ def default_jobs() -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m sim.batch [options] OVERRIDE...``: run a batch, write its parquet table."""
+    """``python -m sim.studies.batch [options] OVERRIDE...``: run a batch, write its parquet table."""
     parser = OneLineParser(prog="aigov-batch", description=(
         "Run the cartesian product of Hydra-shaped overrides (as `aigov -m`) in worker "
         "processes, streaming one row per run to parquet. Same numbers as single runs."))

@@ -37,7 +37,7 @@ Units: alignment a and m in [-1, 1] (dimensionless; +1 leader A's camp); J in tr
 per month; noise the s.d. of a country's monthly alignment shock (alignment units); time in
 months.
 
-Command: ``python -m sim.alignment_theory --out DIR`` writes ``alignment_meanfield.png`` (the
+Command: ``python -m sim.studies.alignment_theory --out DIR`` writes ``alignment_meanfield.png`` (the
 bifurcation diagram) and ``alignment_meanfield.csv`` (its numbers and the critical points).
 """
 
@@ -57,7 +57,7 @@ from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least
-from sim.meanfield import baseline_config, one_blas_thread
+from sim.studies.meanfield import baseline_config, one_blas_thread
 from sim.model.mechanisms import alignment as align_m
 from sim.model.mechanisms import fill_diagonal
 
@@ -414,7 +414,7 @@ def model_scenario(base: dict, beta_j: float, *, n: int = 20, j: float = COUPLIN
     and trust starting at its baseline, trust never moves (relaxation and drift act on
     trust - baseline = 0), so J = trust - neutral is known and constant: the model's alignment
     is then the homogeneous Curie-Weiss system. All other values are the baseline's."""
-    from sim.meanfield import homogeneous_scenario
+    from sim.studies.meanfield import homogeneous_scenario
 
     p = {s: {k_: v["value"] if isinstance(v, dict) else v for k_, v in (base.get(s) or {}).items()}
          for s in ("levers", "uncertainties", "constants")}
@@ -425,7 +425,7 @@ def model_scenario(base: dict, beta_j: float, *, n: int = 20, j: float = COUPLIN
         raise ConfigError("j", j, f"must be in (0, {min(neutral, 1 - neutral)}] so that trust "
                           "stays in [0, 1]")
     xi = communities(n, k)
-    src = "alignment Curie-Weiss check (sim/alignment_theory.py): assumption"
+    src = "alignment Curie-Weiss check (sim/studies/alignment_theory.py): assumption"
     return homogeneous_scenario(
         base, n=n, venue=False, noise=0.0, ideal_points=list(xi * scale / 2 if k == 2 else 0 * xi),
         name="alignment_homogeneous", source=src,
@@ -506,17 +506,17 @@ def _model_runs(run, m0: float, seeds: int, first_seed: int):
 
 
 def band(runs: Runs, level: float = 0.95):
-    """The seed mean of m per month and its simultaneous band (:func:`sim.meanfield.band`:
+    """The seed mean of m per month and its simultaneous band (:func:`sim.studies.meanfield.band`:
     Bonferroni over the months with spread)."""
-    from sim.meanfield import band as mf_band
+    from sim.studies.meanfield import band as mf_band
 
     return mf_band({"m": runs.m}, level)
 
 
 def deviation(runs: Runs, path: np.ndarray, level: float = 0.95) -> float:
     """Largest |seed mean - path| over the months, in half-widths of the simultaneous band
-    (<= 1: the path stays inside at every month; :func:`sim.meanfield.deviation`)."""
-    from sim.meanfield import deviation as mf_deviation
+    (<= 1: the path stays inside at every month; :func:`sim.studies.meanfield.deviation`)."""
+    from sim.studies.meanfield import deviation as mf_deviation
 
     return mf_deviation(band(runs, level), {"m": np.asarray(path)})["m"]
 
@@ -833,7 +833,7 @@ def _write(out: Path, files: dict[str, bytes]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     d = SweepSettings()
-    p = OneLineParser(prog="python -m sim.alignment_theory",
+    p = OneLineParser(prog="python -m sim.studies.alignment_theory",
                       description="Alignment layer and full model against the Curie-Weiss mean "
                                   "field: bifurcation diagram and critical point.")
     p.add_argument("--out", type=Path, required=True,

@@ -1,6 +1,6 @@
 """Shared machinery of the version-2 studies (docs/STUDIES.md).
 
-This module owns what the study modules (:mod:`sim.tipping`, :mod:`sim.pathdep` and
+This module owns what the study modules (:mod:`sim.studies.tipping`, :mod:`sim.studies.pathdep` and
 ``benchmarks/outcome_robustness.py``) have in common: composing a scenario into a plain dict
 that a study may edit before validation (:func:`scenario_dict`, :func:`run_config`), mapping a
 per-run function over many seeds in at most a few worker processes (:func:`map_runs`), the
@@ -69,7 +69,7 @@ def _context():
     process whose numeric libraries may hold threads)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.model.model", "sim.studies"])
+        ctx.set_forkserver_preload(["sim.model.model", "sim.studies.common"])
         return ctx
     return multiprocessing.get_context("spawn")
 

@@ -12,9 +12,9 @@ of replicates ending in that outcome.
 
     aigov-sensitivity --fast                      # Sobol, N=64, R=2, all uncertainties
     aigov-sensitivity --method morris --output p_cooperation -j 4
-    aigov-sensitivity phase ...                   # phase diagrams (sim.phase)
-    aigov-sensitivity discover ...                # scenario discovery with PRIM (sim.discovery)
-    aigov-sensitivity batch ...                   # the batch runner (sim.batch)
+    aigov-sensitivity phase ...                   # phase diagrams (sim.studies.phase)
+    aigov-sensitivity discover ...                # scenario discovery with PRIM (sim.studies.discovery)
+    aigov-sensitivity batch ...                   # the batch runner (sim.studies.batch)
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.batch import BatchResult, Plan, assign, default_jobs, make_plan, run_plan
+from sim.studies.batch import BatchResult, Plan, assign, default_jobs, make_plan, run_plan
 from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS, build_run_config
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 from sim.model.metrics import OBSERVABLES
-from sim.sweep import OUTCOMES
+from sim.studies.sweep import OUTCOMES
 
 OUTPUTS = (*OBSERVABLES, *(f"p_{o}" for o in OUTCOMES))
 METHODS = ("sobol", "morris")
@@ -320,7 +320,7 @@ def write_outputs(res: SensitivityResult, out: Path, *, method: str, output: str
     return paths
 
 
-SUBCOMMANDS = {"phase": "sim.phase", "discover": "sim.discovery", "batch": "sim.batch"}
+SUBCOMMANDS = {"phase": "sim.studies.phase", "discover": "sim.studies.discovery", "batch": "sim.studies.batch"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -154,7 +154,7 @@ def _context():
     process, whose numeric libraries may hold threads."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.compare"])
+        ctx.set_forkserver_preload(["sim.studies.compare"])
         return ctx
     return multiprocessing.get_context("spawn")
 

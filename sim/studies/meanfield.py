@@ -109,7 +109,7 @@ def homogeneous_scenario(base: dict, *, n: int = 14, ambition: float = 0.3,
     further parameter values, applied last (they may replace the ones above); ``name`` and
     ``source``: the scenario's name and the provenance its values cite.
     """
-    src = source or "homogeneous mean-field check (sim/meanfield.py): assumption"
+    src = source or "homogeneous mean-field check (sim/studies/meanfield.py): assumption"
     points = [0.0] * n if ideal_points is None else [float(x) for x in ideal_points]
     if len(points) != n:
         raise ConfigError("ideal_points", len(points), f"must give one point per country ({n})")
@@ -641,7 +641,7 @@ _positive = int_at_least(2)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    p = OneLineParser(prog="python -m sim.meanfield", description=__doc__.split("\n\n")[0])
+    p = OneLineParser(prog="python -m sim.studies.meanfield", description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=_positive, default=200, help="seeded runs (default 200)")
     p.add_argument("--steps", type=_positive, default=60, help="months (default 60)")
     p.add_argument("--noisy-runs", type=_positive, default=NOISY_RUNS,

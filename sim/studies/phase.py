@@ -26,12 +26,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.batch import LINSPACE_RE, BatchResult, default_jobs, make_plan, parse_override, run_plan
+from sim.studies.batch import LINSPACE_RE, BatchResult, default_jobs, make_plan, parse_override, run_plan
 from sim.config import MAX_JOBS, MAX_SEED, MAX_STEPS
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 from sim.model.metrics import OBSERVABLES
-from sim.sensitivity import check_fixed, check_plan
-from sim.sweep import OUTCOMES
+from sim.studies.sensitivity import check_fixed, check_plan
+from sim.studies.sweep import OUTCOMES
 
 MAX_AXIS = 1000  # values along one axis of the grid
 FLAGS = {"scenario": "--scenario", "seed": "--seed", "steps": "--steps",
@@ -159,7 +159,7 @@ def scenario_point(scenario: str, path: tuple[str, ...],
     """The scenario's own value at a config path (with the fixed ``overrides`` a grid runs
     with; a ``{value: ...}`` node gives its value), or None where there is no single number
     there (a key the grid adds, a list, a switch)."""
-    from sim.studies import scenario_dict
+    from sim.studies.common import scenario_dict
 
     try:
         node = scenario_dict(scenario, overrides)

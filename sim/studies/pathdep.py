@@ -16,8 +16,8 @@ figure, and one command that regenerates their numbers and figures:
   whose class changed (month 60 read inside the 120-month run and checked against a 60-month
   run with the same seed).
 
-    python -m sim.pathdep --out docs/figures            # all three, full size (a few minutes)
-    python -m sim.pathdep --fast --out /tmp/pathdep     # the small version
+    python -m sim.studies.pathdep --out docs/figures            # all three, full size (a few minutes)
+    python -m sim.studies.pathdep --fast --out /tmp/pathdep     # the small version
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import pandas as pd
 
 from sim.config import month_index, month_label, parse_month
 from sim.model.ledger import CAUSES, DRIFT
-from sim.studies import (
+from sim.studies.common import (
     OUTCOMES,
     basis_of,
     fast_mode,
@@ -298,14 +298,14 @@ BISTABLE = ("baseline", ("scenario.uncertainties.alignment_beta=2.5",))
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m sim.pathdep [--study NAME] [--seeds N] [--out DIR] [--fast]``."""
+    """``python -m sim.studies.pathdep [--study NAME] [--seeds N] [--out DIR] [--fast]``."""
     import json
 
     from sim.errors import OneLineParser, int_at_least
     from sim.report.io import atomic_write_bytes, atomic_write_text
-    from sim.studies import MAX_JOBS
+    from sim.studies.common import MAX_JOBS
 
-    parser = OneLineParser(prog="python -m sim.pathdep", description=(
+    parser = OneLineParser(prog="python -m sim.studies.pathdep", description=(
         "Path dependence (temporary episodes, paired seeds), bistability (split and united "
         "starts) and the non-absorbing check. Writes figures, tables and JSON summaries."))
     parser.add_argument("--study", action="append",
