@@ -32,7 +32,7 @@ def figure(*args, **kwargs):
     {action}
 
 sim.report.plots.timeseries_figure = figure
-from sim.cli import main
+from sim.cli.aigov import main
 sys.argv = ["aigov", *sys.argv[1:]]
 main()
 """
