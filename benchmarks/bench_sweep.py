@@ -8,7 +8,8 @@ Not a test: a measurement to run by hand and read.
 The same sweep (seeds x trust_gain values, baseline, 60 months) runs three ways, each in a fresh
 child process so that imports and pools do not leak from one into the next:
 
-- ``batch``: ``sim.studies.batch.run_batch`` (compose once, chunks of points per task, parquet stream);
+- ``batch``: ``sim.studies.batch.run_batch`` (compose once, chunks of points per task, parquet
+  stream);
 - ``mesa``: ``mesa.batch_run`` over :class:`BatchRunModel`, a thin adapter that builds the model
   from keyword arguments through the public API (``sim.load_config``: one Hydra composition
   per run, as a user would write it);
@@ -56,8 +57,8 @@ class BatchRunModel(GovernanceModel):
         if not cached:
             run = sim.load_config(scenario, overrides, seed=seed, steps=steps)
         else:
-            from sim.studies.batch import assign, parse_override
             from sim.config import build_run_config
+            from sim.studies.batch import assign, parse_override
 
             if scenario not in _CACHE:
                 from omegaconf import OmegaConf

@@ -31,6 +31,7 @@ from sim.config import (
     config_hash,
 )
 from sim.errors import ConfigError
+from sim.model.model import GovernanceModel
 from sim.report.io import (
     ledger_table,
     regimes_table,
@@ -39,7 +40,6 @@ from sim.report.io import (
     summary_dict,
     timeseries_table,
 )
-from sim.model.model import GovernanceModel
 from sim.scenarios import check_name, display_path, locate_error, merge_order, scenario_of
 
 

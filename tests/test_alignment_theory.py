@@ -1,5 +1,5 @@
-"""Alignment against its Curie-Weiss mean field (sim/studies/alignment_theory.py): the theory by hand,
-the alignment layer (pure functions, many seeds) and the full model in homogeneous and
+"""Alignment against its Curie-Weiss mean field (sim/studies/alignment_theory.py): the theory by
+hand, the alignment layer (pure functions, many seeds) and the full model in homogeneous and
 two-community worlds, the critical point, and the command."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scipy.special import ndtri
 
-from sim.studies import alignment_theory as at
 from sim.errors import ConfigError
 from sim.model.mechanisms import alignment as align_m
+from sim.studies import alignment_theory as at
 
 RATE, NOISE = 0.1, 0.02
 LAYER = {"n": 50, "rate": RATE, "noise": NOISE}

@@ -1,5 +1,5 @@
-"""Back-test (sim/studies/backtest.py): scoring by hand, the schema reader, the history run, no leak of
-endorsement data into the model, the command line and a tiny calibration."""
+"""Back-test (sim/studies/backtest.py): scoring by hand, the schema reader, the history run, no
+leak of endorsement data into the model, the command line and a tiny calibration."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from sim.studies import backtest as bt
 from sim.api import compose_config, load_config
 from sim.config import build_scenario
 from sim.errors import ConfigError
 from sim.model.model import GovernanceModel
+from sim.studies import backtest as bt
 
 SYNTHETIC = """
 schema: 1

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.studies.batch import Axis, assign, main, make_plan, parse_override, run_batch, split_path
 from sim.config import ROOT
 from sim.errors import ConfigError
 from sim.model.metrics import OBSERVABLES
+from sim.studies.batch import Axis, assign, main, make_plan, parse_override, run_batch, split_path
 from sim.studies.sweep import replicate_seeds
 
 

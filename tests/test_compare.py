@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from sim.report.plots import OUTCOMES
+from sim.scenarios import load_scenario
 from sim.studies.compare import (
     COLUMNS,
     Results,
@@ -23,8 +25,6 @@ from sim.studies.compare import (
     run_all,
     wilson_interval,
 )
-from sim.report.plots import OUTCOMES
-from sim.scenarios import load_scenario
 
 FAST_SEEDS = 16
 SLOW_SEEDS = 100

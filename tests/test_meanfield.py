@@ -1,6 +1,6 @@
-"""Mean field (sim/studies/meanfield.py): the homogeneous world's runs against the ODE path (solve_ivp),
-a world whose regime lapses against its ODE path, the noisy world's runs against the exact
-expected map, and the pieces checked by hand."""
+"""Mean field (sim/studies/meanfield.py): the homogeneous world's runs against the ODE path
+(solve_ivp), a world whose regime lapses against its ODE path, the noisy world's runs against the
+exact expected map, and the pieces checked by hand."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from sim.studies import meanfield as mfm
 from sim.api import load_config
 from sim.config import MAX_STEPS
 from sim.errors import ConfigError
+from sim.studies import meanfield as mfm
 
 FAST_RUNS = 60  # the band is sqrt(200/60) = 1.8 times wider than the 200-run one
 LAPSE_RUNS = 40

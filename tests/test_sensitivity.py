@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from sim.studies.discovery import box_stats, cases_of_interest, describe_box, lhs, prim_box
-from sim.studies.sensitivity import analyze, main, point_outputs, salib_problem, sample, uncertainty_ranges
+from sim.studies.sensitivity import (
+    analyze,
+    main,
+    point_outputs,
+    salib_problem,
+    sample,
+    uncertainty_ranges,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

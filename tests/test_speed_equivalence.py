@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model import metrics
 from sim.config import month_label
+from sim.model import metrics
 from sim.model.draws import uniform_rows
 from sim.model.ledger import TrustLedger
 from sim.model.mechanisms import alignment as align_m
@@ -21,7 +21,13 @@ from sim.model.mechanisms import compliance as comp_m
 from sim.model.mechanisms import controls as ctrl_m
 from sim.model.mechanisms import regimes as reg_m
 from sim.model.mechanisms import trust as trust_m
-from sim.model.mechanisms.support import add_symmetric, crossing, put_crossing, support, symmetric_rows
+from sim.model.mechanisms.support import (
+    add_symmetric,
+    crossing,
+    put_crossing,
+    support,
+    symmetric_rows,
+)
 from sim.model.model import GovernanceModel
 from sim.model.regime_book import RegimeBook
 

@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.studies import pathdep, tipping
 from sim.config import PARAMETERS
 from sim.model.ledger import CAUSES, DRIFT
-from sim.studies.phase import plain_label
+from sim.studies import pathdep, tipping
 from sim.studies.common import (
     OUTCOMES,
     THRESHOLDS,
@@ -27,6 +26,7 @@ from sim.studies.common import (
     scenario_dict,
     shares,
 )
+from sim.studies.phase import plain_label
 
 ROOT = Path(__file__).resolve().parent.parent
 

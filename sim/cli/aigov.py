@@ -32,10 +32,10 @@ from omegaconf import DictConfig, OmegaConf
 from sim.api import check_overrides, load_config
 from sim.config import CONF_DIR, build_run_config
 from sim.errors import ConfigError, check_output, fail
-from sim.report.io import RunDir, write_run
 from sim.model.model import GovernanceModel
-from sim.scenarios import scenario_of
+from sim.report.io import RunDir, write_run
 from sim.report.story import head
+from sim.scenarios import scenario_of
 from sim.studies.sweep import replicate_count, replicate_rows, sweep_job
 
 # `${aigov.pid:}` in conf/config.yaml makes a sweep directory unique to the process that started

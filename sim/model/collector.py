@@ -6,7 +6,8 @@
 turn; the observables are plain floats computed together, so one pass over the dict records the
 same values.
 
-Polarization (:func:`sim.model.metrics.polarization`, about forty small array operations) is deferred:
+Polarization (:func:`sim.model.metrics.polarization`, about forty small array operations) is
+deferred:
 ``collect`` keeps the month's alignments and capabilities, and the pending months are settled
 together (:func:`sim.model.metrics.polarization_many`, the same numbers) when the data are read:
 ``model_vars``, ``get_model_vars_dataframe``, or the model's ``obs``.

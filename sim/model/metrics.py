@@ -1,9 +1,10 @@
 """Observables and the run's outcome, computed from the model's state alone.
 
-Version 2 measures structure: the camps that alignments form (:mod:`sim.model.mechanisms.alignment`),
-their capability-weighted polarization (Esteban and Ray, Econometrica 62, 1994), and the regimes
-in force (:mod:`sim.model.mechanisms.regimes`): who is in each, how deep, how much of the world's
-capability they cover. The outcome is classified from these (docs/ODD.md, section 6.9).
+Version 2 measures structure: the camps that alignments form
+(:mod:`sim.model.mechanisms.alignment`), their capability-weighted polarization (Esteban and Ray,
+Econometrica 62, 1994), and the regimes in force (:mod:`sim.model.mechanisms.regimes`): who is in
+each, how deep, how much of the world's capability they cover. The outcome is classified from
+these (docs/ODD.md, section 6.9).
 """
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
 
+from sim.config import VENUE_TYPES, Event, RunConfig, Venue
 from sim.model import metrics
 from sim.model.agents import Country, Lab
 from sim.model.collector import ObservablesCollector
-from sim.config import VENUE_TYPES, Event, RunConfig, Venue
 from sim.model.ledger import TrustLedger
 from sim.model.mechanisms import alignment as align_m
 from sim.model.mechanisms import clip

@@ -19,8 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.model import metrics
 from sim.config import month_label
+from sim.model import metrics
 from sim.model.mechanisms import regimes as reg_m
 
 

@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.model import venues
 from sim.config import VENUE_TYPES, Venue, month_label
+from sim.model import venues
 from sim.model.mechanisms import trust as trust_m
 
 

@@ -1,1 +1,1 @@
-"""Reports: tidy tables and atomic file writes, figures, the story in words, parameter provenance."""
+"""Reports: tidy tables and atomic file writes, figures, the story in words, provenance."""

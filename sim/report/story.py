@@ -111,7 +111,7 @@ def _need(relation: str, threshold) -> str:
 
 
 def stored_verdict(conditions: Sequence[dict]) -> str:
-    """The outcome an outcome test gives (:func:`sim.model.metrics.verdict` on stored conditions)."""
+    """The outcome an outcome test gives (:func:`sim.model.metrics.verdict`, stored conditions)."""
     from sim.model.metrics import Condition, verdict
 
     return verdict(tuple(Condition(**c) for c in conditions))
@@ -366,8 +366,8 @@ def compare_story(outcomes: pd.DataFrame, observables: pd.DataFrame, reference: 
     """The story of a comparison as Markdown: outcome shares with 95% intervals and paired
     differences, the continuous ``measures`` (mean, interval, difference), and for each
     what-if the ``ledger`` columns (``ledger_<cause>``) whose paired difference to the
-    reference is largest. ``outcomes`` and ``observables`` are :func:`sim.studies.compare.outcome_table`
-    and :func:`sim.studies.compare.observable_table`."""
+    reference is largest. ``outcomes`` and ``observables`` are
+    :func:`sim.studies.compare.outcome_table` and :func:`sim.studies.compare.observable_table`."""
     labels = labels or {}
     names = list(dict.fromkeys(outcomes["scenario"]))
     others = [n for n in names if n != reference]

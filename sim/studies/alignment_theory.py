@@ -1,8 +1,9 @@
 """Alignment: the Curie-Weiss check (docs/VALIDATION.md, section 4).
 
-This module owns the mean-field theory of the alignment layer (:mod:`sim.model.mechanisms.alignment`)
-and its comparison with simulations: of the layer alone (the pure functions, many seeds at once)
-and of the full :class:`sim.model.model.GovernanceModel` in a homogeneous world.
+This module owns the mean-field theory of the alignment layer
+(:mod:`sim.model.mechanisms.alignment`) and its comparison with simulations: of the layer alone
+(the pure functions, many seeds at once) and of the full :class:`sim.model.model.GovernanceModel`
+in a homogeneous world.
 
 The theory is the Curie-Weiss reading that Galam (Physica A 230, 1996) gave of the landscape
 theory of aggregation of Axelrod and Bennett (Brit. J. Pol. Sci. 23, 1993). Each month every
@@ -37,8 +38,8 @@ Units: alignment a and m in [-1, 1] (dimensionless; +1 leader A's camp); J in tr
 per month; noise the s.d. of a country's monthly alignment shock (alignment units); time in
 months.
 
-Command: ``python -m sim.studies.alignment_theory --out DIR`` writes ``alignment_meanfield.png`` (the
-bifurcation diagram) and ``alignment_meanfield.csv`` (its numbers and the critical points).
+Command: ``python -m sim.studies.alignment_theory --out DIR`` writes ``alignment_meanfield.png``
+(the bifurcation diagram) and ``alignment_meanfield.csv`` (its numbers and the critical points).
 """
 
 from __future__ import annotations
@@ -57,9 +58,9 @@ from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least
-from sim.studies.meanfield import baseline_config, one_blas_thread
 from sim.model.mechanisms import alignment as align_m
 from sim.model.mechanisms import fill_diagonal
+from sim.studies.meanfield import baseline_config, one_blas_thread
 
 CRITICAL_BETA_J = 1.0  # the Curie-Weiss critical coupling (homogeneous and two-community worlds)
 NEUTRAL = 0.4  # the baseline's propensity_trust_neutral: trust that neither attracts nor repels
@@ -136,7 +137,8 @@ def critical_beta(j: np.ndarray, capability: np.ndarray) -> float:
 
     j: the propensity matrix J (N, N), symmetric (trust units); capability: (N,) sizes > 0.
     Linearizing the monthly update at a = 0 gives a' = (1 - rate) a + rate beta W a with
-    W = omega * J (omega the size weights of :func:`sim.model.mechanisms.alignment.size_weights`), so
+    W = omega * J (omega the size weights of
+    :func:`sim.model.mechanisms.alignment.size_weights`), so
     a = 0 loses stability when beta lambda_max(W) > 1: beta_c = 1 / lambda_max(W) (inf when
     lambda_max <= 0). W = D^-1 J C (C = diag(cap), D = diag(sum cap - cap_i)) is similar to the
     symmetric (C/D)^1/2 J (C/D)^1/2, so its eigenvalues are real. Homogeneous and two-community

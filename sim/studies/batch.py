@@ -477,7 +477,7 @@ def default_jobs() -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m sim.studies.batch [options] OVERRIDE...``: run a batch, write its parquet table."""
+    """``python -m sim.studies.batch [options] OVERRIDE...``: run a batch, write its table."""
     parser = OneLineParser(prog="aigov-batch", description=(
         "Run the cartesian product of Hydra-shaped overrides (as `aigov -m`) in worker "
         "processes, streaming one row per run to parquet. Same numbers as single runs."))

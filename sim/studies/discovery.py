@@ -26,10 +26,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.studies.batch import default_jobs, make_plan, run_plan
 from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least, number_in
-from sim.studies.sensitivity import FLAGS, MAX_SAMPLE_SEED, check_fixed, check_plan, uncertainty_ranges
+from sim.studies.batch import default_jobs, make_plan, run_plan
+from sim.studies.sensitivity import (
+    FLAGS,
+    MAX_SAMPLE_SEED,
+    check_fixed,
+    check_plan,
+    uncertainty_ranges,
+)
 from sim.studies.sweep import OUTCOMES
 
 TARGETS = (*OUTCOMES, "index")

@@ -16,8 +16,8 @@ figure, and one command that regenerates their numbers and figures:
   whose class changed (month 60 read inside the 120-month run and checked against a 60-month
   run with the same seed).
 
-    python -m sim.studies.pathdep --out docs/figures            # all three, full size (a few minutes)
-    python -m sim.studies.pathdep --fast --out /tmp/pathdep     # the small version
+    python -m sim.studies.pathdep --out docs/figures        # all three, full size (a few minutes)
+    python -m sim.studies.pathdep --fast --out /tmp/pathdep # the small version
 """
 
 from __future__ import annotations

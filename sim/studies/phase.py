@@ -26,10 +26,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.studies.batch import LINSPACE_RE, BatchResult, default_jobs, make_plan, parse_override, run_plan
 from sim.config import MAX_JOBS, MAX_SEED, MAX_STEPS
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 from sim.model.metrics import OBSERVABLES
+from sim.studies.batch import (
+    LINSPACE_RE,
+    BatchResult,
+    default_jobs,
+    make_plan,
+    parse_override,
+    run_plan,
+)
 from sim.studies.sensitivity import check_fixed, check_plan
 from sim.studies.sweep import OUTCOMES
 

@@ -13,7 +13,7 @@ of replicates ending in that outcome.
     aigov-sensitivity --fast                      # Sobol, N=64, R=2, all uncertainties
     aigov-sensitivity --method morris --output p_cooperation -j 4
     aigov-sensitivity phase ...                   # phase diagrams (sim.studies.phase)
-    aigov-sensitivity discover ...                # scenario discovery with PRIM (sim.studies.discovery)
+    aigov-sensitivity discover ...                # scenario discovery, PRIM (sim.studies.discovery)
     aigov-sensitivity batch ...                   # the batch runner (sim.studies.batch)
 """
 
@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.studies.batch import BatchResult, Plan, assign, default_jobs, make_plan, run_plan
 from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS, build_run_config
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
 from sim.model.metrics import OBSERVABLES
+from sim.studies.batch import BatchResult, Plan, assign, default_jobs, make_plan, run_plan
 from sim.studies.sweep import OUTCOMES
 
 OUTPUTS = (*OBSERVABLES, *(f"p_{o}" for o in OUTCOMES))
@@ -320,7 +320,8 @@ def write_outputs(res: SensitivityResult, out: Path, *, method: str, output: str
     return paths
 
 
-SUBCOMMANDS = {"phase": "sim.studies.phase", "discover": "sim.studies.discovery", "batch": "sim.studies.batch"}
+SUBCOMMANDS = {"phase": "sim.studies.phase", "discover": "sim.studies.discovery",
+               "batch": "sim.studies.batch"}
 
 
 def main(argv: list[str] | None = None) -> None:

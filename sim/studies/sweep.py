@@ -43,6 +43,7 @@ from omegaconf import DictConfig
 
 from sim.config import RunConfig, build_run_config
 from sim.errors import ConfigError, OneLineParser, fail
+from sim.model.metrics import OBSERVABLES
 from sim.report.io import (
     atomic_write_bytes,
     atomic_write_text,
@@ -50,7 +51,6 @@ from sim.report.io import (
     package_versions,
     write_run,
 )
-from sim.model.metrics import OBSERVABLES
 
 log = logging.getLogger(__name__)
 

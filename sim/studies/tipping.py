@@ -2,13 +2,13 @@
 
 This module owns the tipping-point study of model version 2: the pairs of parameters it
 scans (:data:`PAIRS`, each axis inside the range its scenario declares), the grid runs (the
-batch runner through :func:`sim.studies.phase.phase_table`, the same seeds in every cell), the figure
-of the majority outcome (one colour per outcome, the majority share written in each cell, the
+batch runner through :func:`sim.studies.phase.phase_table`, the same seeds in every cell), the
+figure of the majority outcome (one colour per outcome, the majority share written in each cell, the
 scenario's own values marked) and the table of cells in docs/STUDIES.md.
 
-    python -m sim.studies.tipping --out docs/figures                 # every pair, 50 seeds per cell
+    python -m sim.studies.tipping --out docs/figures              # every pair, 50 seeds per cell
     python -m sim.studies.tipping --pair alignment_incidents --seeds 8
-    python -m sim.studies.tipping --fast --out /tmp/tipping          # 2 x 2 cells, 2 seeds, 12 months
+    python -m sim.studies.tipping --fast --out /tmp/tipping       # 2 x 2 cells, 2 seeds, 12 months
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least
-from sim.studies.phase import phase_table, plain_label
 from sim.report.plots import OUTCOME_COLOURS
 from sim.studies.common import MAX_JOBS, OUTCOMES, fast_mode, scenario_dict
+from sim.studies.phase import phase_table, plain_label
 
 
 @dataclass(frozen=True)
