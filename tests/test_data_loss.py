@@ -217,7 +217,7 @@ def test_concurrent_sweeps_into_one_directory_do_not_mix(tmp_path):
     df = pd.read_parquet(d / "sweep.parquet")
     assert list(df["job_seed"]) == seeds and (df["status"] == "ok").all()
     # later, too: a sweep with other overrides changes nothing in the directory
-    # (resuming the same sweep into it: tests/test_sweep.py)
+    # (resuming the same sweep into it: tests/studies/test_sweep.py)
     before = snapshot(d)
     again = _sweep(loser, "steps=2", f"hydra.sweep.dir={d}", cwd=tmp_path)
     err = again.communicate(timeout=600)[1]

@@ -6,7 +6,7 @@ from the pure functions of :mod:`sim.model.mechanisms`; :class:`MonthMixin` wire
 model's arrays. Pairwise terms are worked where they can be non-zero: verification on the rows
 with a link, controls and rivalry on the rows and columns of their support
 (:mod:`sim.model.mechanisms.support`), relaxation and drift in cache-sized blocks. The results are
-the plain mechanisms' numbers, bit for bit (tests/test_speed_equivalence.py).
+the plain mechanisms' numbers, bit for bit (tests/model/test_speed_equivalence.py).
 """
 
 from __future__ import annotations

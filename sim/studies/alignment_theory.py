@@ -375,8 +375,8 @@ def simulate_layer(beta_j: float, *, n: int = 50, j: float = COUPLING, rate: flo
     stream (``numpy.random.SeedSequence(seed).spawn(seeds)``) for its monthly shocks
     (N(0, noise^2) per country). The runs are columns of an (N, S) array: ``field`` reads it
     with capability as an (N, 1) column, which is the per-run field for every column at once
-    (tests/test_alignment_theory.py checks it). j in (0, min(neutral, 1 - neutral)] keeps trust
-    in [0, 1]; months >= 1; rate in (0, 1].
+    (tests/studies/test_alignment_theory.py checks it). j in (0, min(neutral, 1 - neutral)] keeps
+    trust in [0, 1]; months >= 1; rate in (0, 1].
     """
     if not 0 < j <= min(neutral, 1.0 - neutral):
         raise ConfigError("j", j, f"must be in (0, {min(neutral, 1 - neutral)}] so that trust "

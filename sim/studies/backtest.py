@@ -823,7 +823,7 @@ VERIFICATION_BOUNDS = (0.0, 0.5)  # no intrusive verification was agreed in 2023
 FREE_PARAMS = ("attend_sensitivity", "attend_cost", "sign_noise")
 # Why a calibrated value may end near an end of its range (within EDGE_SHARE of the range's width):
 # the reason is written into its provenance. A value near an end with no reason here is a finding
-# to look into (tests/test_backtest.py fails on one within 2% of an end).
+# to look into (tests/studies/test_backtest.py fails on one within 2% of an end).
 EDGE_SHARE = 0.1
 EDGE_REASONS = {
     "sign_noise": "every endorsement on the roster follows from its signing margin (none is "

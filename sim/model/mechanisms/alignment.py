@@ -18,7 +18,8 @@ are negative (the Mattis reading: a two-community world is a ferromagnet in disg
 In a homogeneous world (equal sizes, J_ij = J) the field is J times the mean alignment of the
 others, and the expected dynamics is the Curie-Weiss map dm/dt = rate (tanh(beta J m) - m): one
 non-aligned world below the critical coupling beta J = 1 and two polarized states above it
-(:mod:`sim.studies.alignment_theory` solves it; tests/test_alignment_theory.py checks the model).
+(:mod:`sim.studies.alignment_theory` solves it; tests/studies/test_alignment_theory.py checks the
+model).
 """
 
 from __future__ import annotations

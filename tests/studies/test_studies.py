@@ -28,7 +28,7 @@ from sim.studies.common import (
 )
 from sim.studies.phase import plain_label
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _robustness_module():
