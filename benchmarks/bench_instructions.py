@@ -16,7 +16,7 @@ import ctypes
 
 import sim
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least
-from sim.model import GovernanceModel
+from sim.model.model import GovernanceModel
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ import time
 
 import sim
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least
-from sim.model import GovernanceModel
+from sim.model.model import GovernanceModel
 
 # name: (scenario, months, overrides, default repeats, target in ms)
 CASES = {

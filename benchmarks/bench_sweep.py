@@ -1,4 +1,4 @@
-"""Sweep throughput and memory: the batch runner (sim.batch) against ``mesa.batch_run``.
+"""Sweep throughput and memory: the batch runner (sim.studies.batch) against ``mesa.batch_run``.
 
 Not a test: a measurement to run by hand and read.
 
@@ -8,7 +8,8 @@ Not a test: a measurement to run by hand and read.
 The same sweep (seeds x trust_gain values, baseline, 60 months) runs three ways, each in a fresh
 child process so that imports and pools do not leak from one into the next:
 
-- ``batch``: ``sim.batch.run_batch`` (compose once, chunks of points per task, parquet stream);
+- ``batch``: ``sim.studies.batch.run_batch`` (compose once, chunks of points per task, parquet
+  stream);
 - ``mesa``: ``mesa.batch_run`` over :class:`BatchRunModel`, a thin adapter that builds the model
   from keyword arguments through the public API (``sim.load_config``: one Hydra composition
   per run, as a user would write it);
@@ -39,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.model import GovernanceModel  # noqa: E402
+from sim.model.model import GovernanceModel  # noqa: E402
 
 TRUST_GAINS = (0.02, 0.05, 0.1)
 _CACHE: dict = {}
@@ -56,8 +57,8 @@ class BatchRunModel(GovernanceModel):
         if not cached:
             run = sim.load_config(scenario, overrides, seed=seed, steps=steps)
         else:
-            from sim.batch import assign, parse_override
             from sim.config import build_run_config
+            from sim.studies.batch import assign, parse_override
 
             if scenario not in _CACHE:
                 from omegaconf import OmegaConf
@@ -82,7 +83,7 @@ def run_method(method: str, seeds: int, jobs: int, steps: int) -> dict:
     """Run the sweep one way in this process; returns timings and per-run results."""
     t0 = time.perf_counter()
     if method == "batch":
-        from sim.batch import run_batch
+        from sim.studies.batch import run_batch
 
         with tempfile.TemporaryDirectory() as tmp:
             res = run_batch([f"seed=range(0,{seeds})", f"steps={steps}",

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least  # noqa: E402
-from sim.studies import (  # noqa: E402
+from sim.studies.common import (  # noqa: E402
     MAX_JOBS,
     OUTCOMES,
     THRESHOLDS,
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     print(verdict)
     if args.out is not None:
-        from sim.io import atomic_write_text
+        from sim.report.io import atomic_write_text
         args.out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(args.out / "outcome_robustness_runs.csv",
                           table.to_csv(index=False, float_format="%.6g"))

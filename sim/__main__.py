@@ -1,3 +1,5 @@
-from sim.cli import main
+"""`python -m sim`: the `aigov` command."""
+
+from sim.cli.aigov import main
 
 main()

@@ -31,7 +31,8 @@ from sim.config import (
     config_hash,
 )
 from sim.errors import ConfigError
-from sim.io import (
+from sim.model.model import GovernanceModel
+from sim.report.io import (
     ledger_table,
     regimes_table,
     sessions_table,
@@ -39,7 +40,6 @@ from sim.io import (
     summary_dict,
     timeseries_table,
 )
-from sim.model import GovernanceModel
 from sim.scenarios import check_name, display_path, locate_error, merge_order, scenario_of
 
 
@@ -53,7 +53,7 @@ class RunResult:
     summary: dict
     regimes: pd.DataFrame | None = None  # one row per month and regime in force
     ledger: pd.DataFrame | None = None  # one row per month: trust change by cause
-    story: str | None = None  # the run explained in plain words (Markdown; sim.story)
+    story: str | None = None  # the run explained in plain words (Markdown; sim.report.story)
 
     @property
     def outcome(self) -> str:

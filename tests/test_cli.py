@@ -95,7 +95,7 @@ def test_console_script_is_the_same_app(tmp_path):
 
 
 def _log(run_dir: Path) -> str:
-    """The Hydra job log of a run directory (named after the job: cli.log, __main__.log)."""
+    """The Hydra job log of a run directory (named after the job: aigov.log, __main__.log)."""
     (path,) = run_dir.glob("*.log")
     return path.read_text()
 

@@ -25,14 +25,14 @@ ENV.pop("AIGOV_TEST_KILL_JOB", None)
 # prints what the run directory holds, then {action}.
 HARNESS = """
 import os, sys, time
-import sim.plots
+import sim.report.plots
 
 def figure(*args, **kwargs):
     print("writing the figure; present:", sorted(os.listdir(".")), flush=True)
     {action}
 
-sim.plots.timeseries_figure = figure
-from sim.cli import main
+sim.report.plots.timeseries_figure = figure
+from sim.cli.aigov import main
 sys.argv = ["aigov", *sys.argv[1:]]
 main()
 """
@@ -217,7 +217,7 @@ def test_concurrent_sweeps_into_one_directory_do_not_mix(tmp_path):
     df = pd.read_parquet(d / "sweep.parquet")
     assert list(df["job_seed"]) == seeds and (df["status"] == "ok").all()
     # later, too: a sweep with other overrides changes nothing in the directory
-    # (resuming the same sweep into it: tests/test_sweep.py)
+    # (resuming the same sweep into it: tests/studies/test_sweep.py)
     before = snapshot(d)
     again = _sweep(loser, "steps=2", f"hydra.sweep.dir={d}", cwd=tmp_path)
     err = again.communicate(timeout=600)[1]

@@ -130,11 +130,11 @@ SMALLER = {
     "aigov-provenance": lambda a, t: [*a, "--out", str(t / "PARAMETERS.md")],
     "python": lambda a, t: (
         [*a, "--runs", "4", "--noisy-runs", "4", "--steps", "6", "--out", str(t / "meanfield.png")]
-        if a[:3] == ["python", "-m", "sim.meanfield"] else
+        if a[:3] == ["python", "-m", "sim.studies.meanfield"] else
         [*a[:3], "--out", str(t / "alignment"), "--seeds", "4", "--model-seeds", "0",
          "--critical-seeds", "4", "--model-critical-seeds", "0", "--months", "20",
          "--tail", "5", "--beta-j", "0.5,1.5"]
-        if a[:3] == ["python", "-m", "sim.alignment_theory"] else
+        if a[:3] == ["python", "-m", "sim.studies.alignment_theory"] else
         [*a, "--repeats", "1", "--case", "baseline"] if a[1:2] == ["benchmarks/bench_model.py"]
         else a),
 }

@@ -19,8 +19,8 @@ import pytest
 
 import sim
 from sim.config import ROOT, month_index
-from sim.model import GovernanceModel
-from sim.plots import OUTCOMES
+from sim.model.model import GovernanceModel
+from sim.report.plots import OUTCOMES
 from sim.scenarios import LIBRARY, load_scenario, merge_order, scenario_file
 
 CHILDREN = LIBRARY[1:]
@@ -310,7 +310,7 @@ def test_bad_scenario_files_fail_with_one_line_naming_the_file(tree):
     out = tree / "outputs" / "bad"
     script = textwrap.dedent(f"""
         import contextlib, io, json, sim
-        from sim.compare import main
+        from sim.studies.compare import main
         from sim.scenarios import load_scenario
         assert sim.__file__.startswith({str(tree)!r}), sim.__file__
         out = {{}}

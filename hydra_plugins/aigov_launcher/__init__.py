@@ -112,8 +112,8 @@ class SafeJoblibLauncher(JoblibLauncher):
     def _record_killed(self, idx: int, overrides: list[str], first: str,
                        second: str) -> JobReturn:
         """Write ``status.json`` (failed, with the cause) into the job's directory."""
-        from sim.io import atomic_write_text
-        from sim.sweep import report_job, write_status
+        from sim.report.io import atomic_write_text
+        from sim.studies.sweep import report_job, write_status
 
         cfg = self.hydra_context.config_loader.load_sweep_config(self.config, overrides)
         with open_dict(cfg):

@@ -23,10 +23,16 @@ import pandas as pd
 
 from sim.api import with_seed
 from sim.config import RunConfig, month_label
-from sim.io import ledger_table, regimes_table, sessions_table, summary_dict, timeseries_table
-from sim.mechanisms.alignment import oriented
-from sim.metrics import OBSERVABLES
-from sim.model import GovernanceModel
+from sim.model.mechanisms.alignment import oriented
+from sim.model.metrics import OBSERVABLES
+from sim.model.model import GovernanceModel
+from sim.report.io import (
+    ledger_table,
+    regimes_table,
+    sessions_table,
+    summary_dict,
+    timeseries_table,
+)
 
 CHUNK = 5  # seeds per task: ten tasks for 50 seeds, so the progress bar moves
 CACHE = 16  # seed sets remembered (a seed set of 50 x 61 months x 15 observables is 370 kB)

@@ -17,9 +17,16 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.app.stats import Share, bands
-from sim.compare import REFERENCE_GREY, UNITS
-from sim.metrics import OBSERVABLES
-from sim.plots import CAMP_COLOURS, OUTCOME_COLOURS, OUTCOMES, SERIES, VENUE_COLOURS, trust_network
+from sim.model.metrics import OBSERVABLES
+from sim.report.plots import (
+    CAMP_COLOURS,
+    OUTCOME_COLOURS,
+    OUTCOMES,
+    SERIES,
+    VENUE_COLOURS,
+    trust_network,
+)
+from sim.studies.compare import REFERENCE_GREY, UNITS
 
 WHATIF = "#1f77b4"
 

@@ -1,8 +1,8 @@
 """Save what the page compares: figures, tables and the commands that reproduce it.
 
 The folder is the user's choice (default ``outputs/app/<time>_<scenario>``); it must be new or
-empty, and is written all at once (:func:`sim.compare.write_outputs`: a hidden staging folder
-moved into place), so an existing folder is never overwritten and a failed save leaves
+empty, and is written all at once (:func:`sim.studies.compare.write_outputs`: a hidden staging
+folder moved into place), so an existing folder is never overwritten and a failed save leaves
 nothing behind.
 """
 
@@ -16,10 +16,10 @@ import pandas as pd
 
 from sim.app import stats
 from sim.app.figures import bands_figure, png, shares_figure
-from sim.compare import write_outputs
 from sim.errors import ConfigError, check_output
-from sim.io import package_versions
-from sim.metrics import OBSERVABLES
+from sim.model.metrics import OBSERVABLES
+from sim.report.io import package_versions
+from sim.studies.compare import write_outputs
 
 DEFAULT_ROOT = Path("outputs") / "app"
 FILES = ("outcomes.csv", "observables.csv", "shares.png", "bands.png", "commands.txt",

@@ -3,8 +3,8 @@ median and 10-90% band of each observable per month, final values with t-interva
 
 Pure functions of arrays: ``series`` is [seeds, steps + 1, observables] (step 0 = the initial
 state), ``outcomes`` one label per seed. The intervals are those of ``aigov-compare``
-(:func:`sim.compare.wilson_interval`, :func:`sim.compare.mean_interval`), so a number on the
-page and in a saved comparison agree.
+(:func:`sim.studies.compare.wilson_interval`, :func:`sim.studies.compare.mean_interval`), so a
+number on the page and in a saved comparison agree.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.compare import BAND, mean_interval, wilson_interval
-from sim.plots import OUTCOMES
+from sim.report.plots import OUTCOMES
+from sim.studies.compare import BAND, mean_interval, wilson_interval
 
-# The continuous measures the page draws (names of sim.metrics.OBSERVABLES).
+# The continuous measures the page draws (names of sim.model.metrics.OBSERVABLES).
 MEASURES = ("polarization", "regime_coverage", "cross_camp_trust", "shared_depth")
 
 

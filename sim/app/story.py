@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.ledger import CAUSES
+from sim.model.ledger import CAUSES
 
 TOP_SESSIONS = 6
 TOP_PAIRS = 5
@@ -31,9 +31,9 @@ def _names(names: Sequence[str], limit: int = 8) -> str:
 
 def outcome_test(replay) -> list[str]:
     """The outcome rule in words, each condition with its value and threshold: the model's own
-    conditions (``summary["outcome_test"]``, :func:`sim.metrics.outcome_conditions`), so the
+    conditions (``summary["outcome_test"]``, :func:`sim.model.metrics.outcome_conditions`), so the
     page cannot drift from the rule."""
-    from sim.story import _need, _value, condition_words, stored_verdict
+    from sim.report.story import _need, _value, condition_words, stored_verdict
 
     summary = replay.summary
     test = summary["outcome_test"]

@@ -5,7 +5,7 @@ import pytest
 
 import sim
 from sim.app.engine import Engine, replay, run_seed
-from sim.metrics import OBSERVABLES
+from sim.model.metrics import OBSERVABLES
 
 
 @pytest.fixture(scope="module")

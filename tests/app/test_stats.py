@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.app import stats
-from sim.compare import wilson_interval
+from sim.studies.compare import wilson_interval
 
 
 def test_shares_count_every_outcome_in_order_with_wilson_intervals():

@@ -1,0 +1,137 @@
+"""The trust ledger: each month's change in trust, split by cause.
+
+Every mechanism that moves trust reports the change it made (a (N, N) matrix of differences);
+the ledger keeps, per month and cause, the mean change per ordered pair of countries, and, for
+rosters up to :data:`PAIRS_UP_TO` countries, the cumulative change of every pair by cause, so a
+run can say why trust between two countries ended where it did. ``drift`` is the change of the
+baseline trust relaxes to (trust with memory), the rest are changes of trust itself; their sum
+over causes is the month's change in trust exactly (``bounds`` is what clipping to [0, 1] took).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.model.mechanisms.support import Support, put_crossing
+
+CAUSES = ("cosigning", "dialogue", "exclusion", "verification", "rivalry", "relaxation",
+          "bounds")
+DRIFT = "drift"
+PAIRS_UP_TO = 400
+STEP_CAUSES = ("verification", "rivalry", "relaxation", "bounds", DRIFT)  # once a month each
+_STEP = {c: k for k, c in enumerate(STEP_CAUSES)}
+
+
+class TrustLedger:
+    """Monthly trust changes by cause (see the module docstring)."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self._pairs = max(n * (n - 1), 1)
+        self._month = dict.fromkeys((*CAUSES, DRIFT), 0.0)
+        self.rows: list[dict[str, float]] = []
+        self.cumulative: dict[str, np.ndarray] | None = None
+        if n <= PAIRS_UP_TO:  # one array, the step's causes last and in STEP_CAUSES order
+            order = (*(c for c in CAUSES if c not in _STEP), *STEP_CAUSES)
+            self._cumulative = np.zeros((len(order), n, n))
+            self.cumulative = {c: self._cumulative[order.index(c)] for c in (*CAUSES, DRIFT)}
+        self._zero: np.ndarray | None = None
+        # the monthly step's changes, one (N, N) slot per cause of STEP_CAUSES, recorded
+        # together by close_step(); a slot is zero wherever it was not written this month
+        self.step = np.zeros((len(STEP_CAUSES), n, n))
+        self._held: list = [None] * len(STEP_CAUSES)  # what each slot holds besides zeros
+        self._written = [False] * len(STEP_CAUSES)
+
+    def add(self, cause: str, delta: np.ndarray) -> None:
+        """Record a change of trust (or, for ``drift``, of the baseline) made by ``cause``."""
+        self._month[cause] += float(delta.sum())
+        if self.cumulative is not None:
+            self.cumulative[cause] += delta
+
+    def add_rows(self, cause: str, rows: np.ndarray, delta_rows: np.ndarray) -> None:
+        """add() for a change that is zero outside ``rows`` (sorted, distinct; its rows given,
+        (|rows|, N)): the same sums, taken over the whole matrix."""
+        if rows.size == self.n:  # every row, in order (rows are sorted and distinct)
+            self.add(cause, delta_rows)
+            return
+        z = self._zeros()
+        z[rows] = delta_rows
+        self.add(cause, z)
+        z[rows] = 0.0
+
+    def add_crossing(self, cause: str, s: Support, rows: np.ndarray, cols: np.ndarray) -> None:
+        """add() for a change that is zero off a support's rows and columns, given as
+        :func:`sim.model.mechanisms.support.crossing` takes it: the same sums."""
+        if not s.others.size:  # the support is every row: ``rows`` is the whole matrix
+            self.add(cause, rows)
+            return
+        z = self._zeros()
+        put_crossing(z, s, rows, cols)
+        self.add(cause, z)
+        put_crossing(z, s, 0.0, 0.0)
+
+    def slot(self, cause: str) -> np.ndarray:
+        """The step's (N, N) slot for ``cause``, for the caller to write whole this month."""
+        k = _STEP[cause]
+        self._held[k] = self._written[k] = True
+        return self.step[k]
+
+    def put_rows(self, cause: str, rows: np.ndarray, delta_rows: np.ndarray) -> None:
+        """Write the step's change for ``cause``, zero outside ``rows`` (its rows given)."""
+        k = self._clear(_STEP[cause])
+        self.step[k][rows] = delta_rows
+        self._held[k], self._written[k] = rows, True
+
+    def put_crossing(self, cause: str, s: Support, rows: np.ndarray, cols: np.ndarray) -> None:
+        """Write the step's change for ``cause``, zero off the support ``s`` (given as
+        :func:`sim.model.mechanisms.support.crossing` takes it)."""
+        k = self._clear(_STEP[cause])
+        put_crossing(self.step[k], s, rows, cols)
+        self._held[k], self._written[k] = s, True
+
+    def _clear(self, k: int) -> int:
+        """Zero what slot k holds (from an earlier month); returns k."""
+        held, slot = self._held[k], self.step[k]
+        if held is True:
+            slot.fill(0.0)
+        elif isinstance(held, Support):
+            put_crossing(slot, held, 0.0, 0.0)
+        elif held is not None:
+            slot[held] = 0.0
+        self._held[k] = None
+        return k
+
+    def close_step(self) -> None:
+        """Record the step's changes (the slots written this month; the others are zeroed):
+        the same sums and cumulative changes as add() of each, taken in one pass."""
+        for k, written in enumerate(self._written):
+            if not written and self._held[k] is not None:
+                self._clear(k)
+        sums = np.add.reduce(self.step, axis=(1, 2)).tolist()
+        for cause, total in zip(STEP_CAUSES, sums, strict=True):
+            self._month[cause] += total
+        if self.cumulative is not None:
+            self._cumulative[-len(STEP_CAUSES):] += self.step
+        self._written = [False] * len(STEP_CAUSES)
+
+    def _zeros(self) -> np.ndarray:
+        """An (N, N) matrix of zeros kept for add_rows and add_crossing (zero between uses)."""
+        if self._zero is None:
+            self._zero = np.zeros((self.n, self.n))
+        return self._zero
+
+    def close(self, step: int) -> None:
+        """End the month: one row of mean changes per ordered pair."""
+        self.rows.append({"step": step, **{c: v / self._pairs for c, v in self._month.items()}})
+        self._month = dict.fromkeys(self._month, 0.0)
+
+    def table(self) -> pd.DataFrame:
+        """One row per month: step and the mean change per ordered pair by cause."""
+        return pd.DataFrame(self.rows, columns=["step", *CAUSES, DRIFT])
+
+    def pair(self, i: int, j: int) -> dict[str, float]:
+        """Cumulative change of trust[i, j] by cause (rosters up to PAIRS_UP_TO countries)."""
+        if self.cumulative is None:
+            raise ValueError(f"per-pair ledger kept only up to {PAIRS_UP_TO} countries")
+        return {c: float(m[i, j]) for c, m in self.cumulative.items()}

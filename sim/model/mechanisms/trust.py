@@ -1,0 +1,150 @@
+"""Directed trust between countries, trust[i, j] in [0, 1]: how far i trusts j.
+
+Trust relaxes toward a baseline affinity, rises with verified compliance and shared agreements,
+falls faster with verified shortfalls, exclusion and rivalry (docs/ODD.md, section 3). The asymmetry
+(losses larger than gains) follows the trust-building literature: trust is slow to build and
+quick to destroy (Slovic 1993, "Perceived risk, trust, and democracy"); the seeds name distrust
+as the first barrier to collaboration (001).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.mechanisms import clip, fill_diagonal
+
+
+def relax_toward_affinity(trust: np.ndarray, affinity: np.ndarray, rate: float) -> np.ndarray:
+    """Exponential relaxation: trust + rate * (affinity - trust). rate in [0, 1] per month."""
+    return trust + rate * (affinity - trust)
+
+
+def verification_update(trust: np.ndarray, observed: np.ndarray, complied: np.ndarray,
+                        gain: float, loss: float) -> np.ndarray:
+    """Update on what verification lets each observer see this month.
+
+    observed[i, j]: i observed j (bool); complied[j]: j's implementation met its commitment.
+    Compliance closes a share ``gain`` of the gap to 1; a shortfall removes a share ``loss`` of
+    the trust held. Unobserved pairs are unchanged.
+    """
+    rate = np.where(complied, gain, loss)  # both moves close a gap: to 1 (kept), to 0 (broken)
+    return trust + observed * (rate * (complied - trust))
+
+
+def rivalry_cut(trust: np.ndarray, rivalry: np.ndarray, cut: float) -> np.ndarray:
+    """Rivalry outside AI (tariffs, sanctions) erodes trust: trust * (1 - cut * rivalry)."""
+    return trust * clip(1.0 - cut * rivalry, 0.0, 1.0)
+
+
+def pair_mask(members: np.ndarray) -> np.ndarray:
+    """(N, N) mask of the ordered pairs of distinct members of a (N,) mask."""
+    pair = members[:, None] & members
+    fill_diagonal(pair, False)
+    return pair
+
+
+def pair_rows(members: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """pair_mask(members)[rows], built on those rows only (|rows|, N)."""
+    pair = members[rows][:, None] & members[None, :]
+    pair[np.arange(rows.size), rows] = False
+    return pair
+
+
+def cosign_gain(trust: np.ndarray, signed: np.ndarray, depth: float, gain: float) -> np.ndarray:
+    """Co-signatories of an agreement of ``depth`` in [0, 1] trust each other more.
+
+    Each ordered pair of distinct signatories closes ``gain * depth`` of its gap to 1.
+    ``signed``: the (N,) signatory mask, or its :func:`pair_mask` when the caller has it.
+    """
+    pair = signed if signed.ndim == 2 else pair_mask(signed)
+    return trust + gain * depth * (1.0 - trust) * pair
+
+
+def dialogue_gain(trust: np.ndarray, members: np.ndarray, gain: float) -> np.ndarray:
+    """Meeting without an agreement still builds some trust among the members (002, 004)."""
+    return cosign_gain(trust, members, 1.0, gain)
+
+
+def exclusion_loss(trust: np.ndarray, excluded: np.ndarray, circle: np.ndarray,
+                   penalty: float) -> np.ndarray:
+    """Those left out of an exclusive venue lose a share ``penalty`` of their trust in the
+    host and its circle ("exclusive small circles" leave no chance to collaborate, 001)."""
+    return trust - penalty * trust * (excluded[:, None] & circle)
+
+
+def clip_trust(trust: np.ndarray) -> np.ndarray:
+    """Keep trust in [0, 1] with self-trust fixed at 1."""
+    out = clip(trust, 0.0, 1.0)
+    fill_diagonal(out, 1.0)
+    return out
+
+
+def drift_baseline(baseline: np.ndarray, trust: np.ndarray, rate: float) -> np.ndarray:
+    """Trust with memory: the baseline that trust relaxes to drifts toward lived trust,
+    baseline + rate (trust - baseline), with ``rate`` per month small (a half-life of years), so
+    sustained exclusion, rivalry or shared regimes leave a lasting mark (hysteresis) while a
+    short episode fades. The form is the slow-variable ("habituation") reading of
+    expectation-state models of trust (Lewicki and Bunker 1995: calculus-based trust becomes
+    knowledge-based trust with lived experience)."""
+    return baseline + rate * (trust - baseline)
+
+
+def relax_clip_drift(t2: np.ndarray, baseline: np.ndarray, relax: float, drift: float, *,
+                     new_baseline: np.ndarray, d_relax: np.ndarray, d_bounds: np.ndarray,
+                     d_drift: np.ndarray, block: int = 32768) -> bool:
+    """The month's end for trust, fused: the same numbers as
+
+        t3 = relax_toward_affinity(t2, baseline, relax); trust = clip_trust(t3)
+        new_baseline = drift_baseline(baseline, trust, drift)
+
+    with the changes each makes (``d_relax`` = t3 - t2, ``d_bounds`` = trust - t3, ``d_drift``
+    = new_baseline - baseline), written into the given (N, N) arrays; ``t2`` is overwritten
+    with the new trust. Worked through in blocks of rows of about ``block`` elements, so that
+    each block's intermediates stay in cache (a large roster streams each matrix once).
+    Returns whether the clip changed anything (``d_bounds`` is all zeros otherwise).
+    """
+    n = t2.shape[0]
+    rows = max(1, block // n)
+    scratch = np.empty((min(rows, n), n))
+    clipped = False
+    for r0 in range(0, n, rows):
+        r1 = min(r0 + rows, n)
+        tb, bb, s = t2[r0:r1], baseline[r0:r1], scratch[:r1 - r0]
+        np.subtract(bb, tb, out=s)
+        s *= relax
+        s += tb  # t3
+        np.subtract(s, tb, out=d_relax[r0:r1])
+        clip(s, 0.0, 1.0, out=tb)
+        tb.flat[r0::n + 1] = 1.0  # self-trust, on this block's rows
+        db = d_bounds[r0:r1]
+        np.subtract(tb, s, out=db)
+        clipped = clipped or bool(db.any())
+        nb = new_baseline[r0:r1]
+        np.subtract(tb, bb, out=nb)
+        nb *= drift
+        nb += bb
+        np.subtract(nb, bb, out=d_drift[r0:r1])
+    return clipped
+
+
+def felt_rivalry_rows(rivalry: np.ndarray, controls: np.ndarray, rows: np.ndarray,
+                      controls_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """The rivalry each pair feels, felt = rivalry + controls_weight (controls + controls.T),
+    on a support: its rows felt[rows] and its columns felt[:, rows].T, both (|rows|, N)."""
+    c_rows, c_cols = controls[rows], controls[:, rows].T
+    return (rivalry[rows] + controls_weight * (c_rows + c_cols),
+            rivalry[:, rows].T + controls_weight * (c_cols + c_rows))
+
+
+def is_kept(trust_rows: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether rows of trust are already what clip_trust_rows makes them (in [0, 1],
+    self-trust 1), so clipping them would change nothing."""
+    return (not trust_rows.size or (trust_rows.min() >= 0.0 and trust_rows.max() <= 1.0
+            and bool((trust_rows[np.arange(rows.size), rows] == 1.0).all())))
+
+
+def clip_trust_rows(trust_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """clip_trust(trust)[rows] from those rows (|rows|, N): clipped to [0, 1], self-trust 1."""
+    out = clip(trust_rows, 0.0, 1.0)
+    out[np.arange(rows.size), rows] = 1.0
+    return out

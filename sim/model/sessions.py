@@ -1,0 +1,197 @@
+"""Venue sessions as the model holds them: invitations built once, the session itself
+(:func:`sim.model.venues.hold_session`), its effects on trust and regimes, and endogenous convening.
+
+:class:`SessionsMixin` is part of :class:`sim.model.model.GovernanceModel` (kept apart so the model
+module stays readable); it reads and writes the model's arrays.
+"""
+
+from __future__ import annotations
+
+from itertools import compress
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.config import VENUE_TYPES, Venue, month_label
+from sim.model import venues
+from sim.model.mechanisms import trust as trust_m
+
+
+class SessionRecord(NamedTuple):
+    """One venue session as it happened (a named tuple: cheap to build, immutable)."""
+
+    step: int
+    month: str
+    venue: str
+    label: str
+    type: str
+    host: str
+    decision: str
+    depth: float
+    verification: float
+    invitees: tuple[str, ...]
+    attendees: tuple[str, ...]
+    signatories: tuple[str, ...]
+    labs_attended: tuple[str, ...]
+    labs_signed: tuple[str, ...]
+    dialogue_only: bool
+
+
+class SessionsMixin:
+    """Venue sessions of :class:`sim.model.model.GovernanceModel` (see the module docstring)."""
+
+    def _club_bonus(self, venue: Venue) -> np.ndarray | float:
+        """What joining the venue's regime is worth to each country: trust in its current
+        members above the neutral level (the benefit of the club; Nordhaus 2015)."""
+        w = self.p["club_trust_weight"]
+        members = self.book.club_members(venue.series) if w else None
+        if members is None:
+            return 0.0
+        k = np.count_nonzero(members)
+        if k == 0:
+            return 0.0
+        mean_in = (self.trust.dot(members) - members) / np.maximum(k - members, 1)
+        return w * (mean_in - self.p["propensity_trust_neutral"])
+
+    def _mask(self, names) -> np.ndarray:
+        m = np.zeros(self.n, bool)
+        for name in names:
+            m[self.country_index[name]] = True
+        return m
+
+    def _venue_masks(self, venue: Venue) -> dict:
+        """Index arrays a venue's sessions need, built once (a venue's rules do not change)."""
+        if venue.labs == "all":
+            lab_invite = np.ones(len(self.lab_names), bool)
+        elif venue.labs == "none":
+            lab_invite = np.zeros(len(self.lab_names), bool)
+        else:
+            lab_invite = np.isin(np.array(self.lab_names), venue.labs)
+        masks = {
+            "host": self.country_index.get(venue.host, -1),
+            "lab_host_home": int(self.lab_home[self.lab_index[venue.host]])
+            if venue.host in self.lab_index else -1,
+            "rule": venue.invite if isinstance(venue.invite, str) else self._mask(venue.invite),
+            "also": self._mask(venue.also_invite), "exclude": self._mask(venue.exclude),
+            "lab_invite": lab_invite, "type": VENUE_TYPES.index(venue.type),
+        }
+        if venue.invite != "like_minded":  # the only rule that reads the state
+            masks["invited"] = venues.invitees(masks["rule"], masks["host"], np.zeros(self.n),
+                                               masks["also"], masks["exclude"])
+        return masks
+
+    def _hold_session(self, venue: Venue) -> None:
+        p, n, rng = self.p, self.n, self.rng
+        vm = self._venues[venue.name]
+        ideal = venues.ideal_depth(self.risk_concern, self.hawkishness, self.pressure,
+                                   p["hawk_depth_drag"])
+        n_labs = len(self.lab_names)
+        u = rng.random(2 * (n + n_labs))  # attend, sign; labs attend, labs sign
+        narrowing = 0.0
+        if venue.decision == "bargaining" and not isinstance(vm["rule"], str):
+            i, j = np.flatnonzero(vm["rule"])[:2]
+            narrowing = p["rivalry_narrowing"] * float(self.rivalry[i, j])
+        res = venues.hold_session(
+            rule=vm["rule"], decision=venue.decision, host=vm["host"], ambition=venue.ambition,
+            verification=venue.verification, trust=self.trust,
+            legitimacy=self.legitimacy[:, vm["type"]], ideal=ideal, also=vm["also"],
+            exclude=vm["exclude"], lab_invite=vm["lab_invite"], lab_home=self.lab_home,
+            lab_safety=self.lab_safety, lab_propensity=self.lab_propensity,
+            lab_host_home=vm["lab_host_home"], cost=p["attend_cost"],
+            sensitivity=p["attend_sensitivity"], sign_noise=p["sign_noise"],
+            verification_cost=p["verification_cost"], u_attend=u[:n], u_sign=u[n:2 * n],
+            u_lab_attend=u[2 * n:2 * n + n_labs], u_lab_sign=u[2 * n + n_labs:],
+            alignment=self.alignment, like_minded=p["like_minded"], narrowing=narrowing,
+            club_bonus=self._club_bonus(venue), lab_follow=p["lab_follow"],
+            invited=vm.get("invited"))
+        self._apply_session(venue, res)
+        self._maybe_convene(venue, vm["host"], res)
+
+    def _apply_session(self, venue: Venue, res: venues.SessionResult) -> None:
+        """A session's effects: a text signed by two or more renews the series' regime and its
+        signatories trust each other more; a dialogue (bargaining, or track-two labs' home
+        countries) builds some trust; those an exclusive venue leaves out trust its circle
+        less; trust is then kept in [0, 1] (docs/ODD.md 6.8). Each effect changes the rows of
+        the countries it concerns (the others' trust is unchanged) and goes to the ledger."""
+        p, ledger = self.p, self.ledger
+        agreed = np.count_nonzero(res.signed) >= 2
+        homes = None
+        if venue.decision == "pledge" and res.labs_attended.any():
+            homes = np.bincount(self.lab_home[res.labs_attended], minlength=self.n) > 0
+        dialogue = venue.decision == "bargaining"
+        if agreed or dialogue or homes is not None or res.excluded.any():
+            t = self.trust.copy()  # the trust after this session
+            touched = np.zeros(self.n, bool)
+
+            def change(cause: str, mask: np.ndarray, effect) -> None:
+                rows = np.flatnonzero(mask)
+                before = t[rows]
+                after = effect(before, rows)
+                t[rows] = after
+                touched[rows] = True
+                ledger.add_rows(cause, rows, after - before)
+
+            if agreed:
+                self._renew_regime(venue, res.depth, res.signed, res.invited, res.attended)
+                change("cosigning", res.signed, lambda t_r, r: trust_m.cosign_gain(
+                    t_r, trust_m.pair_rows(res.signed, r), res.depth, p["cosign_trust_gain"]))
+            if dialogue:
+                change("dialogue", res.attended, lambda t_r, r: trust_m.dialogue_gain(
+                    t_r, trust_m.pair_rows(res.attended, r), p["dialogue_trust_gain"]))
+            if homes is not None:
+                gain = p["dialogue_trust_gain"] * p["track2_spillover"]
+                change("dialogue", homes, lambda t_r, r: trust_m.dialogue_gain(
+                    t_r, trust_m.pair_rows(homes, r), gain))
+            if res.excluded.any():
+                change("exclusion", res.excluded, lambda t_r, r: trust_m.exclusion_loss(
+                    t_r, np.ones(r.size, bool), res.attended, p["exclusion_penalty"]))
+            rows = np.flatnonzero(touched)
+            if not trust_m.is_kept(t[rows], rows):  # clipping (else it would change nothing)
+                change("bounds", touched, lambda t_r, r: trust_m.clip_trust_rows(t_r, r))
+            self.trust = t
+        np.maximum(self.lab_pledge, res.depth, out=self.lab_pledge, where=res.labs_signed)
+        names, lab_names = self.country_names, self.lab_names
+        month = self.month
+        self.sessions.append(SessionRecord(
+            step=month + 1, month=month_label(self.start, month), venue=venue.name,
+            label=venue.label, type=venue.type, host=venue.host, decision=venue.decision,
+            depth=round(res.depth, 6), verification=venue.verification,
+            invitees=tuple(compress(names, res.invited)),
+            attendees=tuple(compress(names, res.attended)),
+            signatories=tuple(compress(names, res.signed)) if agreed else (),
+            labs_attended=tuple(compress(lab_names, res.labs_attended)),
+            labs_signed=tuple(compress(lab_names, res.labs_signed)),
+            dialogue_only=res.dialogue_only))
+
+    def _maybe_convene(self, venue: Venue, host: int, res: venues.SessionResult) -> None:
+        """Endogenous convening: a leading power with no regime of its own (one that leaves the
+        other leader out), shut out of a session hosted by the other camp or invited by a host
+        of the other camp it trusts below ``counter_forum_trust``, convenes a forum of its own
+        (China's Global AI Governance Initiative of October 2023 and its World AI Conference
+        proposals are the real case)."""
+        cf = self.run_config.scenario.counter_forum
+        if cf is None or host < 0:
+            return
+        for x, own in zip(self.poles, self.book.own(*self.poles), strict=True):
+            if x in self.forums or x == host or own:
+                continue
+            other_camp = self.alignment[host] * self.alignment[x] < 0
+            shut_out = res.excluded[x]
+            distrust = res.invited[x] and self.trust[x, host] < self.p["counter_forum_trust"]
+            if other_camp and (shut_out or distrust):
+                self._convene(x, cf, venue)
+
+    def _convene(self, x: int, cf, cause: Venue) -> None:
+        name = self.country_names[x]
+        side = np.sign(self.alignment[x]) or 1.0
+        home_side = self.alignment[self.lab_home] * side > 0
+        forum = Venue(
+            name=f"forum_{name}", type=cf.type, host=name, decision=cf.decision,
+            invite="like_minded", also_invite=(), exclude=(), ambition=cf.ambition,
+            verification=cf.verification,
+            labs=tuple(compress(self.lab_names, home_side)) or "none", months=(),
+            every=cf.every, label=f"{name}-led forum", series=f"forum_{name}")
+        self.forums[x] = forum
+        self.forum_causes[name] = (month_label(self.start, self.month), cause.label)
+        self._venues[forum.name] = self._venue_masks(forum)
+        self._schedule_venue(forum, (self.month + max(cf.delay, 1),))

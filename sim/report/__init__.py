@@ -1,0 +1,1 @@
+"""Reports: tidy tables and atomic file writes, figures, the story in words, provenance."""
