@@ -55,15 +55,23 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.api import check_overrides, with_seed
-from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS, RunConfig, month_label
+from sim.api import with_seed
+from sim.config import (
+    MAX_JOBS,
+    MAX_RUNS,
+    MAX_STEPS,
+    RunConfig,
+    check_name,
+    check_overrides,
+    load_scenario,
+    month_label,
+)
 from sim.errors import ConfigError, OneLineParser, check_output, fail
 from sim.io import atomic_write_bytes, atomic_write_text, package_versions
 from sim.ledger import CAUSES, DRIFT
 from sim.metrics import OBSERVABLES
 from sim.model import GovernanceModel
 from sim.plots import OUTCOME_COLOURS, OUTCOMES, SERIES
-from sim.scenarios import check_name, load_scenario
 from sim.story import compare_story
 
 PROBES = ("us_china_controls", "china_implemented", "china_verified_by_us", "us_china_trust",

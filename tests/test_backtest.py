@@ -16,8 +16,7 @@ import yaml
 from omegaconf import OmegaConf
 
 from sim import backtest as bt
-from sim.api import compose_config, load_config
-from sim.config import build_scenario
+from sim.config import build_scenario, compose_config, load_config
 from sim.errors import ConfigError
 from sim.model import GovernanceModel
 

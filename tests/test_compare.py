@@ -23,8 +23,8 @@ from sim.compare import (
     run_all,
     wilson_interval,
 )
+from sim.config import load_scenario
 from sim.plots import OUTCOMES
-from sim.scenarios import load_scenario
 
 FAST_SEEDS = 16
 SLOW_SEEDS = 100
