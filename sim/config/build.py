@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
+from pydantic import TypeAdapter
 
 from sim.config.calendar import month_index, parse_month
 from sim.config.messages import check, validate
@@ -35,6 +36,7 @@ from sim.config.settings import (
 from sim.errors import ConfigError
 
 TOP_KEYS = ("scenario", "seed", "steps", "outcome", "replicates")
+SEED = TypeAdapter(Seed)
 
 
 def build_run_config(cfg: DictConfig | dict) -> RunConfig:
@@ -191,7 +193,7 @@ def _resolved(cfg: DictConfig | ListConfig) -> Any:
 
 def check_seed(seed: Any) -> int:
     """A run seed: an integer in [0, MAX_SEED]."""
-    return check(Seed, "seed", seed)
+    return check(SEED, "seed", seed)
 
 
 def config_hash(data: dict) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from sim.config.fields import REFUSED
+from sim.config.fields import REFUSED, adapter
 from sim.errors import ConfigError
 
 GENERIC = {
@@ -54,7 +54,7 @@ def config_error(exc: ValidationError, prefix: str = "", model: Any = None,
 def check(kind: Any, key: str, value: Any) -> Any:
     """``value`` validated as ``kind`` (a type or a :class:`pydantic.TypeAdapter`); a failure is
     the one-line :class:`ConfigError` for ``key``."""
-    ta = kind if isinstance(kind, TypeAdapter) else TypeAdapter(kind)
+    ta = kind if isinstance(kind, TypeAdapter) else adapter(kind)
     try:
         return ta.validate_python(value)
     except ValidationError as exc:

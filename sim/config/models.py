@@ -65,10 +65,10 @@ def cite(sources: dict, fields: tuple[str, ...]) -> None:
             raise refuse(f"source.{f}", text, "every value needs its provenance")
 
 
-def _numbers(name: str, specs: dict, base: type = Doc, **more) -> type[BaseModel]:
-    """A document of numbers, one field per schema entry, each within its hard bounds."""
+def _numbers(name: str, specs: dict, base: type = Doc) -> type[BaseModel]:
+    """``base`` plus one required number per schema entry, within its hard bounds."""
     fields = {f: (Num(s.lo, s.hi), ...) for f, s in specs.items()}
-    return create_model(name, __base__=base, **fields, **more)
+    return create_model(name, __base__=base, **fields)
 
 
 Legitimacy = create_model("Legitimacy", __base__=Doc, **{t: (SHARE, ...) for t in VENUE_TYPES})
@@ -77,6 +77,9 @@ Months = Annotated[list[Any], says("must be a list of months 'YYYY-MM'")]
 
 
 class _Country(Doc):
+    """A country: its attributes (:data:`COUNTRY_ATTRIBUTES`), bloc, legitimacy of each venue
+    type, and a source for each (or '*')."""
+
     bloc: Text("must name a bloc")
     legitimacy: Legitimacy
     source: Sources
@@ -88,6 +91,8 @@ class _Country(Doc):
 
 
 class _Lab(Doc):
+    """A lab: its home country, attributes (:data:`LAB_ATTRIBUTES`) and their sources."""
+
     home: Text("must name a country of the roster")
     source: Sources
 
@@ -124,6 +129,8 @@ SyntheticDoc = create_model("SyntheticDoc", __base__=_Synthetic, **{
 
 
 class VenueDoc(Doc):
+    """A venue: type, host, decision rule, who is invited, ambition, calendar, provenance."""
+
     type: Choice(VENUE_TYPES)
     host: Any = None  # an actor of the roster; null only for a privately mediated track two
     decision: Choice(DECISION_RULES)
@@ -151,6 +158,9 @@ GOVERNMENT = f"unknown attribute; allowed: {', '.join(GOVERNMENT_CHANGES)}"
 
 
 class EventDoc(Doc):
+    """An exogenous shock: kind, actor, targets, size (or, for a change of government, the
+    attributes it changes and whether it withdraws from the regimes in force)."""
+
     date: Any = None  # a month of the calendar, checked against the scenario's start
     kind: Choice(EVENT_KINDS)
     actor: Any = None  # a country of the roster
@@ -195,6 +205,8 @@ class EventDoc(Doc):
 
 
 class CounterForumDoc(Doc):
+    """A leading power's own forum, convened when its camp is shut out."""
+
     type: Choice(VENUE_TYPES)
     decision: Choice(COUNTER_FORUM_RULES)
     ambition: SHARE
@@ -205,6 +217,8 @@ class CounterForumDoc(Doc):
 
 
 class RelationSources(Doc):
+    """The provenance of the alliances and of the partnerships."""
+
     alliances: Text("must give the provenance of alliances and partnerships")
     partnerships: Text("must give the provenance of alliances and partnerships")
 
@@ -227,6 +241,8 @@ class ParamDoc(Doc):
 
 
 class ScenarioDoc(Doc):
+    """A composed scenario (the ``scenario`` key of the run config)."""
+
     name: Any = "unnamed"
     description: Any = None
     start: Any = None  # the month of step 1, 'YYYY-MM'
@@ -256,6 +272,8 @@ OutcomeDoc = create_model("OutcomeDoc", __base__=Doc, window=(Int(1), ...),
 
 
 class RunDoc(Doc):
+    """The composed run config (Hydra's own ``hydra`` key set aside)."""
+
     seed: Seed
     steps: Int(1, MAX_STEPS, above=f"must be an integer in [1, {MAX_STEPS}] (months)")
     replicates: Int(1, MAX_REPLICATES) | None = None
