@@ -22,8 +22,8 @@ import time
 from sim.app import figures, stats
 from sim.app import levers as lv
 from sim.app.engine import Engine
+from sim.config import load_scenario
 from sim.errors import OneLineParser, int_at_least
-from sim.scenarios import load_scenario
 
 TARGET = 2.0  # seconds
 

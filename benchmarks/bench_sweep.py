@@ -63,7 +63,7 @@ class BatchRunModel(GovernanceModel):
             if scenario not in _CACHE:
                 from omegaconf import OmegaConf
 
-                from sim.api import compose_config
+                from sim.config import compose_config
                 _CACHE[scenario] = OmegaConf.to_container(compose_config(scenario),
                                                           resolve=True)
             data = _CACHE[scenario]

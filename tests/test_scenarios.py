@@ -18,10 +18,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim.config import ROOT, month_index
+from sim.config import LIBRARY, ROOT, load_scenario, merge_order, month_index, scenario_file
 from sim.model.model import GovernanceModel
 from sim.report.plots import OUTCOMES
-from sim.scenarios import LIBRARY, load_scenario, merge_order, scenario_file
 
 CHILDREN = LIBRARY[1:]
 GOVERNMENT_VENUES = ("unsc_2023", "bletchley_2023", "bletchley_testing_2023", "woodside_2023",
@@ -311,7 +310,7 @@ def test_bad_scenario_files_fail_with_one_line_naming_the_file(tree):
     script = textwrap.dedent(f"""
         import contextlib, io, json, sim
         from sim.studies.compare import main
-        from sim.scenarios import load_scenario
+        from sim.config import load_scenario
         assert sim.__file__.startswith({str(tree)!r}), sim.__file__
         out = {{}}
         for name in {sorted(BAD)!r}:

@@ -23,8 +23,8 @@ from sim.app import levers as lv
 from sim.app import save as saving
 from sim.app.engine import Engine, Superseded, replay
 from sim.app.story import run_story
+from sim.config import LIBRARY, load_scenario
 from sim.errors import ConfigError
-from sim.scenarios import LIBRARY, load_scenario
 
 DEFAULT_SCENARIO = "exclusive_club"
 DEFAULT_REFERENCE = "baseline"

@@ -29,13 +29,11 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.api import check_overrides, load_config
-from sim.config import CONF_DIR, build_run_config
+from sim.config import CONF_DIR, build_run_config, check_overrides, load_config, scenario_of
 from sim.errors import ConfigError, check_output, fail
 from sim.model.model import GovernanceModel
 from sim.report.io import RunDir, write_run
 from sim.report.story import head
-from sim.scenarios import scenario_of
 from sim.studies.sweep import replicate_count, replicate_rows, sweep_job
 
 # `${aigov.pid:}` in conf/config.yaml makes a sweep directory unique to the process that started
@@ -154,8 +152,7 @@ def _searchpath_scenarios(overrides: list[str]) -> None:
     """Folders ``ROOT/scenario`` of ``hydra.searchpath=[file://ROOT, ...]`` join the scenario
     library (``AIGOV_SCENARIOS``, inherited by sweep jobs), so the checks before Hydra starts and
     the studies see the scenarios Hydra will compose."""
-    from sim.api import override_parser
-    from sim.config import SCENARIOS_ENV
+    from sim.config import SCENARIOS_ENV, override_parser
 
     for text in overrides:
         if text.lstrip("+").split("=", 1)[0] != "hydra.searchpath":
@@ -183,8 +180,7 @@ def _check_sweep(overrides: list[str]) -> None:
     and its first point must compose (an unknown key or a list where a mapping belongs would
     stop the sweep at its first job). Values are not validated here: a bad point becomes a
     failed job in the sweep table."""
-    from sim.api import compose_config, override_parser
-    from sim.scenarios import check_name, merge_order
+    from sim.config import check_name, compose_config, merge_order, override_parser
 
     first = []
     for text in overrides:

@@ -19,11 +19,22 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.config import COUNTRY_FIELDS, LAB_FIELDS, PARAMETERS, ROOT, SECTIONS, VENUE_TYPES
+from sim.config import (
+    COUNTRY_FIELDS,
+    LAB_FIELDS,
+    LIBRARY,
+    PARAMETERS,
+    ROOT,
+    SECTIONS,
+    VENUE_TYPES,
+    display_path,
+    load_scenario,
+    merge_order,
+    scenario_file,
+)
 from sim.config import available_scenarios as _available
 from sim.errors import ConfigError, OneLineParser, check_output, fail
 from sim.report.io import atomic_write_text
-from sim.scenarios import LIBRARY, display_path, load_scenario, merge_order, scenario_file
 
 log = logging.getLogger(__name__)
 

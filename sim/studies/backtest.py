@@ -289,7 +289,7 @@ def read_events(path: Path | str) -> EventsFile:
     """Read and check an events file (schema in its header). Raises ConfigError naming the entry
     and field that is wrong: a missing required field, an unknown venue type, direction or
     variable, a malformed date or name list, a duplicate id."""
-    from sim.scenarios import MAX_FILE_BYTES, MAX_VALUES, expanded_size
+    from sim.config import MAX_FILE_BYTES, MAX_VALUES, expanded_size
 
     path = Path(path)
     if not path.is_file():

@@ -196,7 +196,7 @@ class Plan:
 def _compose(selection: tuple) -> dict:
     from omegaconf import OmegaConf
 
-    from sim.api import compose_config
+    from sim.config import compose_config
 
     cfg = compose_config(None, [f"{g}={v}" for g, v in selection])
     return OmegaConf.to_container(cfg, resolve=True)

@@ -46,7 +46,7 @@ def scenario_dict(scenario: str = "baseline", overrides: Sequence[str] = ()) -> 
 def _composed(scenario: str, overrides: tuple[str, ...]) -> dict:
     from omegaconf import OmegaConf
 
-    from sim.api import compose_config
+    from sim.config import compose_config
 
     return OmegaConf.to_container(compose_config(scenario, list(overrides)), resolve=True)
 

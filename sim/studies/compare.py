@@ -55,8 +55,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.api import check_overrides, with_seed
-from sim.config import MAX_JOBS, MAX_RUNS, MAX_STEPS, RunConfig, month_label
+from sim.api import with_seed
+from sim.config import (
+    MAX_JOBS,
+    MAX_RUNS,
+    MAX_STEPS,
+    RunConfig,
+    check_name,
+    check_overrides,
+    load_scenario,
+    month_label,
+)
 from sim.errors import ConfigError, OneLineParser, check_output, fail
 from sim.model.ledger import CAUSES, DRIFT
 from sim.model.metrics import OBSERVABLES
@@ -64,7 +73,6 @@ from sim.model.model import GovernanceModel
 from sim.report.io import atomic_write_bytes, atomic_write_text, package_versions
 from sim.report.plots import OUTCOME_COLOURS, OUTCOMES, SERIES
 from sim.report.story import compare_story
-from sim.scenarios import check_name, load_scenario
 
 PROBES = ("us_china_controls", "china_implemented", "china_verified_by_us", "us_china_trust",
           "us_china_deals", "uk_china_trust", "open_lab_safety")

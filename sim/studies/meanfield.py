@@ -151,7 +151,7 @@ def homogeneous_scenario(base: dict, *, n: int = 14, ambition: float = 0.3,
 def _baseline() -> dict:
     from omegaconf import OmegaConf
 
-    from sim.api import compose_config
+    from sim.config import compose_config
 
     return OmegaConf.to_container(compose_config("baseline"), resolve=True)
 

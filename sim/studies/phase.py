@@ -50,7 +50,7 @@ def axis_size(flag: str, text: str) -> None:
     (``linspace(0,1,1000000000)`` or ``range(0,1e9)`` would fill memory first)."""
     from hydra.core.override_parser.types import RangeSweep
 
-    from sim.api import override_parser
+    from sim.config import override_parser
 
     values = text.split("=", 1)[-1]
     m = LINSPACE_RE.match(values)

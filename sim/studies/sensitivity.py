@@ -52,7 +52,7 @@ def uncertainty_ranges(scenario: str = "baseline",
     (those with a non-empty range; in the order the scenario lists them)."""
     from omegaconf import OmegaConf
 
-    from sim.api import compose_config
+    from sim.config import compose_config
 
     cfg = OmegaConf.to_container(compose_config(scenario, list(overrides)), resolve=True)
     out = {}
@@ -67,7 +67,7 @@ def check_fixed(overrides: Sequence[str], flags: dict[str, str]) -> None:
     """Fixed overrides (``KEY=VALUE`` applied to every run) must parse, name each key once,
     take one value each (no sweep), and leave to their flags the keys in ``flags`` (``steps``
     -> ``--steps``)."""
-    from sim.api import check_overrides, override_key, override_parser
+    from sim.config import check_overrides, override_key, override_parser
 
     check_overrides(overrides)
     for o in overrides:

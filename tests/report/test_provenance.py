@@ -8,10 +8,9 @@ from functools import cache
 
 import pytest
 
-from sim.config import COUNTRY_FIELDS, LAB_FIELDS, ROOT
+from sim.config import COUNTRY_FIELDS, LAB_FIELDS, LIBRARY, ROOT, load_scenario
 from sim.errors import ConfigError
 from sim.report.provenance import DOC, render, scenario_names
-from sim.scenarios import LIBRARY, load_scenario
 
 SOURCES_MD = ROOT / "docs" / "SOURCES.md"
 SEED_FILE = re.compile(r"\b(0\d\d)_[0-9a-f]{16}\.txt\b")

@@ -15,8 +15,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from sim.api import compose_config, load_config
-from sim.config import build_scenario
+from sim.config import build_scenario, compose_config, load_config
 from sim.errors import ConfigError
 from sim.model.model import GovernanceModel
 from sim.studies import backtest as bt

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from sim.config import load_scenario
 from sim.report.plots import OUTCOMES
-from sim.scenarios import load_scenario
 from sim.studies.compare import (
     COLUMNS,
     REFERENCE_GREY,

@@ -96,7 +96,7 @@ def test_resume_skips_complete_jobs_and_reruns_the_rest(basic_sweep, tmp_path):
 
 
 def test_changed_config_is_not_complete(basic_sweep, tmp_path):
-    from sim.api import compose_config
+    from sim.config import compose_config
     from sim.studies.sweep import job_is_complete
 
     d, _ = basic_sweep
