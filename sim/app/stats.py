@@ -2,7 +2,8 @@
 median and 10-90% band of each observable per month, final values with t-intervals.
 
 Pure functions of arrays: ``series`` is [seeds, steps + 1, observables] (step 0 = the initial
-state), ``outcomes`` one label per seed. The intervals are those of ``aigov-compare``
+state), ``outcomes`` one label per seed, ``last`` [seeds, observables]. The intervals are those
+of ``aigov-compare``
 (:func:`sim.compare.wilson_interval`, :func:`sim.compare.mean_interval`), so a number on the
 page and in a saved comparison agree.
 """
@@ -60,7 +61,9 @@ def bands(series: np.ndarray) -> np.ndarray:
     series = np.asarray(series, dtype=float)
     if series.ndim != 3 or series.shape[0] == 0:
         raise ValueError(f"series must be [seeds >= 1, steps, observables], got {series.shape}")
-    return np.nanpercentile(series, BAND, axis=0)
+    if np.isnan(series).any():
+        return np.nanpercentile(series, BAND, axis=0)
+    return np.percentile(series, BAND, axis=0)  # the same numbers, without a loop per column
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,14 @@ class Final:
     high: float
 
 
-def finals(series: np.ndarray, names: Sequence[str]) -> list[Final]:
-    """Mean and 95% t-interval of each observable's last value over seeds."""
-    series = np.asarray(series, dtype=float)
-    if series.shape[2] != len(names):
-        raise ValueError(f"{series.shape[2]} observables in the series, {len(names)} names")
-    return [Final(name, *mean_interval(series[:, -1, k])) for k, name in enumerate(names)]
+def finals(last: np.ndarray, names: Sequence[str]) -> list[Final]:
+    """Mean and 95% t-interval over seeds of each observable's last value; ``last`` is
+    [seeds, observables]."""
+    last = np.asarray(last, dtype=float)
+    if last.ndim != 2 or last.shape[1] != len(names):
+        raise ValueError(f"last values {last.shape} for {len(names)} names; expected "
+                         f"[seeds, {len(names)}]")
+    return [Final(name, *mean_interval(last[:, k])) for k, name in enumerate(names)]
 
 
 def paired_difference(what_if: Sequence[str], reference: Sequence[str],

@@ -35,17 +35,23 @@ def test_bands_are_percentiles_over_seeds():
     assert (q[0] <= q[1]).all() and (q[1] <= q[2]).all()
     with pytest.raises(ValueError):
         stats.bands(np.zeros((0, 5, 2)))
+    # a missing value is left out of its month's percentiles
+    holed = series.copy()
+    holed[0, 2, 1] = np.nan
+    np.testing.assert_allclose(stats.bands(holed)[1, 2, 1], np.median(series[1:, 2, 1]))
 
 
 def test_finals_are_means_of_the_last_month_with_t_intervals():
-    series = np.zeros((4, 3, 2))
-    series[:, -1, 0] = [1.0, 2.0, 3.0, 4.0]
-    f = stats.finals(series, ["a", "b"])
+    last = np.zeros((4, 2))
+    last[:, 0] = [1.0, 2.0, 3.0, 4.0]
+    f = stats.finals(last, ["a", "b"])
     assert f[0].name == "a" and f[0].mean == pytest.approx(2.5)
     assert f[0].low < 2.5 < f[0].high
     assert f[1].mean == 0.0 and f[1].low == f[1].high == 0.0
     with pytest.raises(ValueError):
-        stats.finals(series, ["a"])
+        stats.finals(last, ["a"])
+    with pytest.raises(ValueError):
+        stats.finals(np.zeros((4, 3, 2)), ["a", "b"])
 
 
 def test_paired_difference_uses_the_same_seeds():
