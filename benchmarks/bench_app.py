@@ -8,10 +8,10 @@ times, on the wall clock: the config (:func:`sim.app.levers.apply`), the seeds o
 ``--jobs`` worker processes (:class:`sim.app.engine.Engine`), and the shares and both figures
 rendered to PNG (:class:`sim.app.figures.Drawer`, kept between repeats as the page keeps it
 for a session; as on the page, the figures' backgrounds are drawn in a thread while the
-seeds run, which costs the first repeat only). It also reads the CPU time the workers and this process spent (Linux
-``/proc``), so a number taken on a busy host can be read against what two idle cores would
-take: about the larger of the workers' CPU times plus this process's. Target: under 2 s for 50
-seeds on 2 cores.
+seeds run, which costs the first repeat only). It also reads the CPU time the workers and
+this process spent (Linux ``/proc``), so a number taken on a busy host can be read against
+what two idle cores would take: about the larger of the workers' CPU times plus this
+process's. Target: under 2 s for 50 seeds on 2 cores.
 """
 
 from __future__ import annotations
