@@ -140,6 +140,8 @@ def test_the_page_runs_seeds_steps_a_run_and_saves(page, server):
     assert second.split("(settings ")[1][:8] != first.split("(settings ")[1][:8]
     assert "exclude=[China,India,Russia]" in pg.inner_text("body")  # the equivalent command
     wait_for_new_image(pg, "aigov-bands", bands_before)  # the what-if's bands moved
+    causes = pg.locator(".aigov-causes").inner_text()  # why: the ledger, paired by seed
+    assert "being left out of the other side's meetings" in causes and "[" in causes
     table = pg.locator(".aigov-table").inner_text()
     counts = [int(x) for x in re.findall(rf"\((\d+) of {SEEDS}\)", table)]
     assert len(counts) == 6 and sum(counts) == 2 * SEEDS  # three shares per column

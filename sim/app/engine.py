@@ -9,8 +9,8 @@ the same :class:`Request` (their tasks not yet started are cancelled); another s
 goes on.
 
 Workers send back only what the page shows and saves: the measures it plots per month
-(float32, for display) and every observable's last value (float64, for the saved table), not
-the whole series.
+(float32, for display), every observable's last value and the run's total change of trust by
+cause from the trust ledger (float64, for the tables), not the whole series.
 
 :func:`replay` runs one seed in this process and keeps, for every month, what the page draws:
 each country's alignment, the trust matrix, the regimes in force and the sessions held.
@@ -37,6 +37,7 @@ from sim.io import ledger_table, regimes_table, sessions_table, summary_dict, ti
 from sim.mechanisms.alignment import oriented
 from sim.metrics import OBSERVABLES
 from sim.model import GovernanceModel
+from sim.story import TRUST_CAUSES
 
 CHUNK = 5  # seeds per task: ten tasks for 50 seeds, so the progress bar moves
 CACHE = 16  # seed sets remembered (50 seeds x 61 months x 4 measures: 49 kB each)
@@ -46,12 +47,14 @@ _MEASURE_COLUMNS = [OBSERVABLES.index(m) for m in MEASURES]
 @dataclass(frozen=True, eq=False)  # compared by identity (it holds arrays)
 class SeedSet:
     """Seeds 0..n-1 of one configuration: ``series`` [seeds, steps + 1, MEASURES] (float32,
-    for display), ``finals`` [seeds, OBSERVABLES] (each observable's last value, float64) and
-    the outcome of each seed."""
+    for display), ``finals`` [seeds, OBSERVABLES] (each observable's last value, float64),
+    ``ledger`` [seeds, TRUST_CAUSES] (the run's change of trust by cause, mean per ordered pair
+    of countries, summed over the months; float64) and the outcome of each seed."""
 
     config_hash: str
     series: np.ndarray
     finals: np.ndarray
+    ledger: np.ndarray
     outcomes: tuple[str, ...]
     start: tuple[int, int]
 
@@ -79,16 +82,19 @@ class SeedSet:
         return bands(self.series)
 
 
-def observe(model) -> tuple[np.ndarray, np.ndarray]:
+def observe(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(MEASURES of every step [steps + 1, MEASURES] as float32, OBSERVABLES at the last step
-    as float64) of a finished model."""
+    as float64, the trust ledger's total by cause [TRUST_CAUSES] as float64) of a finished
+    model."""
     data = model.datacollector.model_vars
     series = np.column_stack([np.asarray(data[k], dtype=float) for k in MEASURES])
     finals = np.array([float(data[k][-1]) for k in OBSERVABLES])
-    return series.astype(np.float32), finals
+    rows = model.ledger.rows
+    ledger = np.array([sum(r[c] for r in rows) for c in TRUST_CAUSES], dtype=float)
+    return series.astype(np.float32), finals, ledger
 
 
-def run_seed(run: RunConfig, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
+def run_seed(run: RunConfig, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """One seed: :func:`observe` of its run and its outcome."""
     model = GovernanceModel(with_seed(run, seed)).run()
     return (*observe(model), model.outcome())
@@ -196,7 +202,8 @@ class Engine:
         result = SeedSet(config_hash=run.config_hash,
                          series=np.stack([got[s][0] for s in range(n)]),
                          finals=np.stack([got[s][1] for s in range(n)]),
-                         outcomes=tuple(got[s][2] for s in range(n)), start=run.scenario.start)
+                         ledger=np.stack([got[s][2] for s in range(n)]),
+                         outcomes=tuple(got[s][3] for s in range(n)), start=run.scenario.start)
         with self._lock:
             self._cache[run.config_hash, n] = result
             while len(self._cache) > CACHE:

@@ -77,11 +77,21 @@ class Layered:
     def invalidate(self) -> None:
         self._background = None
 
-    def png(self) -> bytes:
+    def ready(self) -> bool:
+        """Whether the background is drawn (until the next :meth:`invalidate`)."""
+        return self._background is not None
+
+    def background(self) -> None:
+        """Draw the background now, if it is not drawn."""
         with self.lock:
             if self._background is None:
                 self.canvas.draw()  # skips the animated artists
                 self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+
+    def png(self) -> bytes:
+        with self.lock:
+            if self._background is None:
+                self.background()
             else:
                 self.canvas.restore_region(self._background)
             renderer = self.canvas.get_renderer()
@@ -273,8 +283,8 @@ class Drawer:
         from sim.app.stats import outcome_shares
 
         shares = outcome_shares(reference.outcomes)
-        self.shares.update(shares, shares, names).png()
-        self.bands.update(reference, reference, names).png()
+        self.shares.update(shares, shares, names).background()
+        self.bands.update(reference, reference, names).background()
 
     def draw(self, what_if, reference, names: tuple[str, str]) -> tuple[bytes, bytes]:
         """(shares PNG, bands PNG) of ``what_if`` against ``reference``."""

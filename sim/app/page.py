@@ -31,6 +31,7 @@ from sim.app.story import others, run_story
 from sim.config import RunConfig
 from sim.errors import ConfigError
 from sim.scenarios import LIBRARY, load_scenario
+from sim.story import CAUSE_WORDS, TRUST_CAUSES
 
 DEFAULT_SCENARIO = "exclusive_club"
 DEFAULT_REFERENCE = "baseline"
@@ -230,6 +231,30 @@ def SharesPanel(result: Shown | None, pending: bool):
 
 
 @solara.component
+def CausesPanel(result: Shown | None):
+    """Why, over all the seeds: the causes of trust change whose totals differ most between
+    the what-if and the reference (the trust ledger, paired by seed)."""
+    if result is None:
+        return
+    ref, name = result.names
+    rows = stats.cause_differences(result.what_if.ledger, result.reference.ledger,
+                                   TRUST_CAUSES)
+    lines = [f"The trust ledger books every change of trust to its cause. Below, the change "
+             f"over the whole run (mean per pair of countries, averaged over the "
+             f"{result.what_if.n} seeds), largest difference first; a difference is *clear* "
+             "when its 95% interval lies on one side of zero. The run's story below says which "
+             "sessions and which countries it came from.", "",
+             f"| cause of trust change | {ref} (reference) | {name} | difference, same seeds |",
+             "|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {CAUSE_WORDS[r.cause]} | {r.reference:+.4f} | {r.what_if:+.4f} | "
+                     f"{r.difference:+.4f} [{r.low:+.4f}, {r.high:+.4f}]"
+                     + (" **clear**" if r.clear else "") + " |")
+    with solara.Div(classes=["aigov-causes"]):
+        solara.Markdown("\n".join(lines))
+
+
+@solara.component
 def BandsPanel(result: Shown | None):
     if result is not None:
         names = result.names
@@ -360,6 +385,8 @@ def Page():
             SharesPanel(value, result.pending)
         with solara.Card("Measures against the reference"):
             BandsPanel(value)
+    with solara.Card("Why: what moved trust differently, over all the seeds"):
+        CausesPanel(value)
     AssumptionsPanel()
     with solara.Card("One run, month by month"):
         if rep.error:

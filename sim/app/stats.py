@@ -95,3 +95,35 @@ def paired_difference(what_if: Sequence[str], reference: Sequence[str],
         raise ValueError(f"{a.size} what-if seeds against {b.size} reference seeds; pair the "
                          "same seeds")
     return mean_interval((a == outcome).astype(float) - (b == outcome).astype(float))
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One cause of trust change over the run (mean per ordered pair of countries): its mean
+    over the reference's and the what-if's seeds and the paired difference (what-if minus
+    reference, same seeds) with its 95% t-interval."""
+
+    cause: str
+    reference: float
+    what_if: float
+    difference: float
+    low: float
+    high: float
+
+    @property
+    def clear(self) -> bool:
+        """The whole interval lies on one side of zero."""
+        return self.low > 0 or self.high < 0
+
+
+def cause_differences(what_if: np.ndarray, reference: np.ndarray,
+                      causes: Sequence[str]) -> list[Cause]:
+    """Per cause, the paired difference of the runs' trust change ([seeds, causes] each, the
+    same seeds in the same order), largest difference first."""
+    a, b = np.asarray(what_if, dtype=float), np.asarray(reference, dtype=float)
+    if a.shape != b.shape or a.ndim != 2 or a.shape[1] != len(causes):
+        raise ValueError(f"ledger totals {a.shape} and {b.shape} for {len(causes)} causes; "
+                         "pair the same seeds")
+    out = [Cause(c, float(b[:, k].mean()), float(a[:, k].mean()),
+                 *mean_interval(a[:, k] - b[:, k])) for k, c in enumerate(causes)]
+    return sorted(out, key=lambda x: -abs(x.difference))

@@ -8,6 +8,7 @@ import sim
 from sim.app.engine import Engine, Request, Superseded, replay, run_seed
 from sim.app.stats import MEASURES
 from sim.metrics import OBSERVABLES
+from sim.story import TRUST_CAUSES
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def test_seed_sets_match_single_runs_and_are_cached(short):
     assert got.series.shape == (3, 13, len(MEASURES)) and got.series.dtype == np.float32
     assert got.finals.shape == (3, len(OBSERVABLES)) and got.finals.dtype == np.float64
     assert calls[-1] == (3, 3)
-    series, finals, oc = run_seed(short, 2)
+    series, finals, ledger, oc = run_seed(short, 2)
     np.testing.assert_array_equal(got.series[2], series)
     model = sim.run(short, seed=2).model
     data = model.datacollector.model_vars
@@ -31,6 +32,10 @@ def test_seed_sets_match_single_runs_and_are_cached(short):
     np.testing.assert_allclose(series[:, MEASURES.index("polarization")],
                                data["polarization"], rtol=1e-6, atol=1e-7)
     assert got.outcomes[2] == oc == model.outcome()
+    # the ledger's totals by cause: the run's change of mean trust, cause by cause
+    np.testing.assert_array_equal(got.ledger[2], ledger)
+    table = model.ledger.table()
+    np.testing.assert_allclose(ledger, [table[c].sum() for c in TRUST_CAUSES], atol=1e-15)
     assert eng.seeds(short, 3) is got  # cached by config hash
     assert got.bands.shape == (3, 13, len(MEASURES))
 
@@ -44,6 +49,7 @@ def test_a_pool_of_two_gives_the_same_numbers(short):
     alone = Engine(jobs=1).seeds(short, 6)
     np.testing.assert_array_equal(pooled.series, alone.series)
     np.testing.assert_array_equal(pooled.finals, alone.finals)
+    np.testing.assert_array_equal(pooled.ledger, alone.ledger)
     assert pooled.outcomes == alone.outcomes
 
 

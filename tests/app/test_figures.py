@@ -16,7 +16,8 @@ def seed_set(tag: str, level: float) -> SeedSet:
     series = (level + 0.1 * rng.random((8, 13, len(stats.MEASURES)))).astype(np.float32)
     outcomes = tuple(["bifurcation"] * 5 + ["fragmentation"] * 3) if level < 0.5 else \
         tuple(["cooperation"] * 6 + ["fragmentation"] * 2)
-    return SeedSet(tag, series, np.zeros((8, len(OBSERVABLES))), outcomes, (2023, 6))
+    return SeedSet(tag, series, np.zeros((8, len(OBSERVABLES))), np.zeros((8, 7)), outcomes,
+                   (2023, 6))
 
 
 def test_a_kept_drawer_draws_what_a_new_one_draws():
@@ -35,7 +36,7 @@ def test_a_kept_drawer_draws_what_a_new_one_draws():
 
 def test_levels_above_one_widen_the_axis():
     ref = seed_set("ref", 0.2)
-    big = SeedSet("big", ref.series * 6, ref.finals, ref.outcomes, ref.start)
+    big = SeedSet("big", ref.series * 6, ref.finals, ref.ledger, ref.outcomes, ref.start)
     fig = figures.BandsFigure(stats.MEASURES).update(big, ref, NAMES)
     assert fig.axes[0].get_ylim()[1] == pytest.approx(float(big.bands[2][:, 0].max()))
     assert figures.BandsFigure(stats.MEASURES).update(ref, ref, NAMES).axes[0].get_ylim() == \

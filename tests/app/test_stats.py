@@ -63,3 +63,16 @@ def test_paired_difference_uses_the_same_seeds():
     assert d == 0.0 and not math.isnan(lo)
     with pytest.raises(ValueError, match="same seeds"):
         stats.paired_difference(what[:3], ref, "bifurcation")
+
+
+def test_cause_differences_are_paired_and_ordered_by_size():
+    ref = np.array([[0.0, -0.01], [0.0, -0.02], [0.0, -0.03]])
+    what = ref + np.array([[0.001, -0.05], [0.002, -0.04], [0.0, -0.06]])
+    rows = stats.cause_differences(what, ref, ["cosigning", "exclusion"])
+    assert [r.cause for r in rows] == ["exclusion", "cosigning"]
+    assert rows[0].difference == pytest.approx(-0.05) and rows[0].clear
+    assert rows[0].reference == pytest.approx(-0.02)
+    assert rows[0].what_if == pytest.approx(-0.07)
+    assert rows[0].low < -0.05 < rows[0].high < 0
+    with pytest.raises(ValueError, match="same seeds"):
+        stats.cause_differences(what[:2], ref, ["cosigning", "exclusion"])
