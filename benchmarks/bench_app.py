@@ -5,11 +5,13 @@ figures, as the page does after a lever moves (the reference's seeds are already
 
 Each repeat moves a lever of ``exclusive_club`` to a new value (so nothing is cached), then
 times, on the wall clock: the config (:func:`sim.app.levers.apply`), the seeds on a pool of
-``--jobs`` worker processes (:class:`sim.app.engine.Engine`), the shares and both figures
-rendered to PNG. It also reads the CPU time the workers and this process spent (Linux
-``/proc``), so a number taken on a busy host can be read against what two idle cores would
-take: about the larger of the workers' CPU times plus this process's. Target: under 2 s for 50
-seeds on 2 cores.
+``--jobs`` worker processes (:class:`sim.app.engine.Engine`), and the shares and both figures
+rendered to PNG (:class:`sim.app.figures.Drawer`, kept between repeats as the page keeps it
+for a session; as on the page, the figures' backgrounds are drawn in a thread while the
+seeds run, which costs the first repeat only). It also reads the CPU time the workers and
+this process spent (Linux ``/proc``), so a number taken on a busy host can be read against
+what two idle cores would take: about the larger of the workers' CPU times plus this
+process's. Target: under 2 s for 50 seeds on 2 cores.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import threading
 import time
 
 from sim.app import figures, stats
@@ -56,18 +59,21 @@ def main(argv=None) -> None:
     ref_set = engine.seeds(ref, args.seeds)  # the page has it cached after the first draw
     deal = next(p for p in lv.levers(base) if p.name == "deal_easing")
     lo, hi = deal.slider_range()
+    names = ("baseline", "exclusive_club")
+    drawer = figures.Drawer(stats.MEASURES)
     rows = []
     for k in range(args.repeats):
         value = round(lo + (k + 1) * (hi - lo) / (args.repeats + 2), 4)
         cpu0, main0, t0 = worker_cpu(engine), time.process_time(), time.perf_counter()
         run = lv.apply(base, lv.Choice({"safety_for_compute": True, "deal_easing": value}))
         t1 = time.perf_counter()
+        background = threading.Thread(target=drawer.prepare, args=(ref_set, names))
+        background.start()
         what = engine.seeds(run, args.seeds)
+        background.join()
         t2 = time.perf_counter()
-        shares = stats.outcome_shares(what.outcomes), stats.outcome_shares(ref_set.outcomes)
-        figures.png(figures.shares_figure(*shares, ("baseline", "exclusive_club")))
-        figures.png(figures.bands_figure(what, ref_set, stats.MEASURES,
-                                         ("baseline", "exclusive_club")))
+        shares_png, bands_png = drawer.draw(what, ref_set, names)
+        assert shares_png[:4] == bands_png[:4] == b"\x89PNG"
         t3 = time.perf_counter()
         cpu1, main1 = worker_cpu(engine), time.process_time()
         spent = [cpu1[p] - cpu0.get(p, 0.0) for p in cpu1]

@@ -129,15 +129,19 @@ def test_the_page_runs_seeds_steps_a_run_and_saves(page, server):
     bands_before = image(pg, "aigov-bands")
     assert image(pg, "aigov-shares") and bands_before
 
-    # a lever: let China into the like-minded summits again
+    # a lever: shut India out of the like-minded summits too (the page says that taking China
+    # off the list would not invite it: the series asks only the like-minded and a few others)
+    assert "does not invite it" in pg.inner_text("body")
     pg.locator(".v-select", has_text="Shut out of the Like-minded summit series").locator(
         ".v-select__slot").click()
-    pg.locator(".v-menu__content .v-list-item", has_text="China").first.click()
+    pg.locator(".v-menu__content .v-list-item", has_text="India").first.click()
     pg.keyboard.press("Escape")
     second = wait_for_status(pg, other_than=first)
     assert second.split("(settings ")[1][:8] != first.split("(settings ")[1][:8]
-    assert "exclude=[Russia]" in pg.inner_text("body")  # the equivalent command
+    assert "exclude=[China,India,Russia]" in pg.inner_text("body")  # the equivalent command
     wait_for_new_image(pg, "aigov-bands", bands_before)  # the what-if's bands moved
+    causes = pg.locator(".aigov-causes").inner_text()  # why: the ledger, paired by seed
+    assert "being left out of the other side's meetings" in causes and "[" in causes
     table = pg.locator(".aigov-table").inner_text()
     counts = [int(x) for x in re.findall(rf"\((\d+) of {SEEDS}\)", table)]
     assert len(counts) == 6 and sum(counts) == 2 * SEEDS  # three shares per column
@@ -151,6 +155,26 @@ def test_the_page_runs_seeds_steps_a_run_and_saves(page, server):
                          ".includes('month 1 of 60')", timeout=WAIT)
     wait_for_new_image(pg, "aigov-run", run_before)
 
+    # play: the month advances on its own, the figure follows, and pause stops it
+    run_before = image(pg, "aigov-run")
+    pg.get_by_role("button", name="▶ play").click()
+    pg.wait_for_function("() => { const m = document.querySelector('.aigov-month').innerText"
+                         ".match(/month (\\d+) of/); return m && Number(m[1]) >= 3; }",
+                         timeout=WAIT)
+    wait_for_new_image(pg, "aigov-run", run_before)
+    pg.get_by_role("button", name="❚❚ pause").click()
+    pg.get_by_role("button", name="▶ play").wait_for(timeout=WAIT)
+    paused = pg.locator(".aigov-month").inner_text()
+    pg.wait_for_timeout(2500)  # several play intervals: the month stays put
+    assert pg.locator(".aigov-month").inner_text() == paused
+    played = int(re.search(r"month (\d+) of", paused).group(1))
+    assert 3 <= played < 60
+    # the story beside it is the run's story.md
+    story = pg.locator(".v-card", has_text="The run's story").last.inner_text()
+    for part in ("Why it ended this way", "The sessions that mattered", "What moved trust",
+                 "One possible history"):
+        assert part in story
+
     # save the comparison into a folder of our choosing
     target = work / "my comparison"
     box = pg.get_by_label("folder to save into (new or empty)")
@@ -161,7 +185,7 @@ def test_the_page_runs_seeds_steps_a_run_and_saves(page, server):
     assert sorted(p.name for p in target.iterdir()) == sorted(
         ["outcomes.csv", "observables.csv", "shares.png", "bands.png", "commands.txt",
          "settings.json"])
-    assert "exclude=[Russia]" in (target / "commands.txt").read_text()
+    assert "exclude=[China,India,Russia]" in (target / "commands.txt").read_text()
 
     # offline: every request went to the app itself
     outside = [u for u in pg.requests

@@ -3,7 +3,14 @@
 :class:`Engine` keeps one pool of worker processes for the life of the page (starting
 processes costs more than a model run), splits the seeds of a request into small tasks so
 progress can be reported, and remembers recent results by config hash, so the reference is
-run once. A new request supersedes the running one: its tasks not yet started are cancelled.
+run once. The engine is shared by every browser session: a request belongs to a
+:class:`Request` (one per session), and a new request supersedes only the earlier requests of
+the same :class:`Request` (their tasks not yet started are cancelled); another session's work
+goes on.
+
+Workers send back only what the page shows and saves: the measures it plots per month
+(float32, for display), every observable's last value and the run's total change of trust by
+cause from the trust ledger (float64, for the tables), not the whole series.
 
 :func:`replay` runs one seed in this process and keeps, for every month, what the page draws:
 each country's alignment, the trust matrix, the regimes in force and the sessions held.
@@ -12,16 +19,19 @@ each country's alignment, the trust matrix, the regimes in force and the session
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import multiprocessing
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
 from sim.api import with_seed
+from sim.app.stats import MEASURES, bands
 from sim.config import RunConfig, month_label
 from sim.model.mechanisms.alignment import oriented
 from sim.model.metrics import OBSERVABLES
@@ -33,18 +43,24 @@ from sim.report.io import (
     summary_dict,
     timeseries_table,
 )
+from sim.report.story import TRUST_CAUSES
 
 CHUNK = 5  # seeds per task: ten tasks for 50 seeds, so the progress bar moves
-CACHE = 16  # seed sets remembered (a seed set of 50 x 61 months x 15 observables is 370 kB)
+CACHE = 16  # seed sets remembered (50 seeds x 61 months x 4 measures: 49 kB each)
+_MEASURE_COLUMNS = [OBSERVABLES.index(m) for m in MEASURES]
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity (it holds arrays)
 class SeedSet:
-    """Seeds 0..n-1 of one configuration: series [seeds, steps + 1, OBSERVABLES] and the
-    outcome of each seed."""
+    """Seeds 0..n-1 of one configuration: ``series`` [seeds, steps + 1, MEASURES] (float32,
+    for display), ``finals`` [seeds, OBSERVABLES] (each observable's last value, float64),
+    ``ledger`` [seeds, TRUST_CAUSES] (the run's change of trust by cause, mean per ordered pair
+    of countries, summed over the months; float64) and the outcome of each seed."""
 
     config_hash: str
     series: np.ndarray
+    finals: np.ndarray
+    ledger: np.ndarray
     outcomes: tuple[str, ...]
     start: tuple[int, int]
 
@@ -57,26 +73,62 @@ class SeedSet:
         return pd.to_datetime([month_label(self.start, s - 1) + "-15"
                                for s in range(self.series.shape[1])])
 
+    def x(self) -> np.ndarray:
+        """:meth:`dates` as matplotlib date numbers (days)."""
+        return self._x
 
-def run_seed(run: RunConfig, seed: int) -> tuple[np.ndarray, str]:
-    """One seed: the observables of every step [steps + 1, OBSERVABLES] and the outcome."""
-    model = GovernanceModel(with_seed(run, seed)).run()
+    @functools.cached_property
+    def _x(self) -> np.ndarray:
+        return mdates.date2num(self.dates())
+
+    @functools.cached_property
+    def bands(self) -> np.ndarray:
+        """10th, 50th and 90th percentile over seeds of each measure: [3, steps + 1,
+        MEASURES] (:func:`sim.app.stats.bands`), computed once."""
+        return bands(self.series)
+
+
+def observe(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(MEASURES of every step [steps + 1, MEASURES] as float32, OBSERVABLES at the last step
+    as float64, the trust ledger's total by cause [TRUST_CAUSES] as float64) of a finished
+    model."""
     data = model.datacollector.model_vars
-    return np.column_stack([np.asarray(data[k], dtype=float) for k in OBSERVABLES]), \
-        model.outcome()
+    series = np.column_stack([np.asarray(data[k], dtype=float) for k in MEASURES])
+    finals = np.array([float(data[k][-1]) for k in OBSERVABLES])
+    rows = model.ledger.rows
+    ledger = np.array([sum(r[c] for r in rows) for c in TRUST_CAUSES], dtype=float)
+    return series.astype(np.float32), finals, ledger
 
 
-def _task(run: RunConfig, seeds: list[int]) -> tuple[list[int], list[np.ndarray], list[str]]:
-    series, outcomes = [], []
-    for s in seeds:
-        arr, oc = run_seed(run, s)
-        series.append(arr)
-        outcomes.append(oc)
-    return seeds, series, outcomes
+def run_seed(run: RunConfig, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """One seed: :func:`observe` of its run and its outcome."""
+    model = GovernanceModel(with_seed(run, seed)).run()
+    return (*observe(model), model.outcome())
+
+
+def _task(run: RunConfig, seeds: list[int]) -> tuple[list[int], list[tuple]]:
+    return seeds, [run_seed(run, s) for s in seeds]
 
 
 class Superseded(Exception):
-    """A newer request took the engine's place."""
+    """A newer request of the same session took this one's place."""
+
+
+class Request:
+    """One session's line of requests: :meth:`Engine.seeds` called with the same Request
+    supersedes that Request's earlier calls, and nobody else's."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._generation = 0
+
+    def begin(self) -> int:
+        with self._lock:
+            self._generation += 1
+            return self._generation
+
+    def current(self, generation: int) -> bool:
+        return self._generation == generation
 
 
 def _context():
@@ -97,7 +149,7 @@ class Engine:
         self._pool: cf.ProcessPoolExecutor | None = None
         self._cache: OrderedDict[tuple[str, int], SeedSet] = OrderedDict()
         self._lock = threading.Lock()
-        self._generation = 0
+        self._default = Request()
 
     def pool(self) -> cf.ProcessPoolExecutor:
         with self._lock:
@@ -117,36 +169,37 @@ class Engine:
             return self._cache.get((run.config_hash, n))
 
     def seeds(self, run: RunConfig, n: int,
-              progress: Callable[[int, int], None] | None = None) -> SeedSet:
-        """Seeds 0..n-1 of ``run``; raises :class:`Superseded` when a newer call started
-        before this one finished."""
+              progress: Callable[[int, int], None] | None = None,
+              request: Request | None = None) -> SeedSet:
+        """Seeds 0..n-1 of ``run``; raises :class:`Superseded` when a newer call with the same
+        ``request`` (default: one shared by all callers that give none) started before this
+        one finished."""
         hit = self.cached(run, n)
         if hit is not None:
             if progress:
                 progress(n, n)
             return hit
-        with self._lock:
-            self._generation += 1
-            mine = self._generation
+        request = request or self._default
+        mine = request.begin()
         chunks = [list(range(a, min(a + CHUNK, n))) for a in range(0, n, CHUNK)]
-        got: dict[int, tuple[np.ndarray, str]] = {}
+        got: dict[int, tuple] = {}
 
         def collect(result) -> None:
-            for s, arr, oc in zip(*result, strict=True):
-                got[s] = (arr, oc)
+            for s, res in zip(*result, strict=True):
+                got[s] = res
             if progress:
                 progress(len(got), n)
 
         if self.jobs <= 1:
             for c in chunks:
-                if self._generation != mine:
+                if not request.current(mine):
                     raise Superseded()
                 collect(_task(run, c))
         else:
             futures = [self.pool().submit(_task, run, c) for c in chunks]
             try:
                 for fut in cf.as_completed(futures):
-                    if self._generation != mine:
+                    if not request.current(mine):
                         raise Superseded()
                     collect(fut.result())
             finally:
@@ -154,7 +207,9 @@ class Engine:
                     fut.cancel()
         result = SeedSet(config_hash=run.config_hash,
                          series=np.stack([got[s][0] for s in range(n)]),
-                         outcomes=tuple(got[s][1] for s in range(n)), start=run.scenario.start)
+                         finals=np.stack([got[s][1] for s in range(n)]),
+                         ledger=np.stack([got[s][2] for s in range(n)]),
+                         outcomes=tuple(got[s][3] for s in range(n)), start=run.scenario.start)
         with self._lock:
             self._cache[run.config_hash, n] = result
             while len(self._cache) > CACHE:

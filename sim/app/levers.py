@@ -77,6 +77,22 @@ class VenueLever:
     host: str
     excluded: tuple[str, ...]
     candidates: tuple[str, ...]  # countries it may shut out (every country but the host)
+    invite: tuple[str, ...] | str = "all"  # the venue's rule: all, like_minded, none or names
+    also_invite: tuple[str, ...] = ()  # invited whatever the rule says (unless shut out)
+
+    def invitation(self) -> str:
+        """Who the venue asks, in words: not being shut out is not being invited."""
+        if self.invite == "all":
+            rule = "every country"
+        elif self.invite == "like_minded":
+            rule = f"the countries on {self.host}'s side of the alignment line"
+        elif self.invite == "none":
+            rule = "nobody by rule"
+        else:
+            rule = ", ".join(self.invite)
+        also = f", and always {', '.join(self.also_invite)}" if self.also_invite else ""
+        return (f"Invites {rule}{also}. Taking a country off this list does not invite it: "
+                "it is asked only if the rule or the always-invited list includes it.")
 
 
 @dataclass(frozen=True)
@@ -119,7 +135,9 @@ def venue_levers(run: RunConfig) -> list[VenueLever]:
     countries = tuple(c.name for c in run.scenario.countries)
     return [VenueLever(name=v.name, label=v.label, type=v.type, host=v.host,
                        excluded=tuple(v.exclude),
-                       candidates=tuple(c for c in countries if c != v.host))
+                       candidates=tuple(c for c in countries if c != v.host),
+                       invite=v.invite if isinstance(v.invite, str) else tuple(v.invite),
+                       also_invite=tuple(v.also_invite))
             for v in run.scenario.venues if v.type in MULTILATERAL and v.every > 0]
 
 

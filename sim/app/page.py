@@ -3,9 +3,11 @@ against the reference, the assumptions, one run month by month with its story, a
 the right.
 
 State lives in solara reactive variables (one set per browser session); the work is done by
-:mod:`sim.app.engine` (seeds in worker processes, shared by every session), the numbers by
-:mod:`sim.app.stats`, the figures by :mod:`sim.app.figures`, the story by
-:mod:`sim.app.story`. Served by ``aigov-app`` (:mod:`sim.app.cli`).
+:mod:`sim.app.engine` (seeds in worker processes, shared by every session; each session's
+requests supersede only its own), the numbers by :mod:`sim.app.stats`, the figures by
+:mod:`sim.app.figures` (kept per session and updated in place, their backgrounds drawn while
+the what-if's seeds run), the story by :mod:`sim.app.story`. Served by ``aigov-app``
+(:mod:`sim.app.cli`).
 """
 
 from __future__ import annotations
@@ -14,22 +16,27 @@ import functools
 import os
 import threading
 import time
+from dataclasses import dataclass
 
 import solara
 import solara.lab
+from solara.alias import rw
 
+from sim.api import with_seed
 from sim.app import figures, stats
 from sim.app import levers as lv
 from sim.app import save as saving
-from sim.app.engine import Engine, Superseded, replay
-from sim.app.story import run_story
-from sim.config import LIBRARY, load_scenario
+from sim.app.engine import Engine, Request, SeedSet, Superseded, replay
+from sim.app.story import others, run_story
+from sim.config import LIBRARY, RunConfig, load_scenario
 from sim.errors import ConfigError
+from sim.report.story import CAUSE_WORDS, TRUST_CAUSES
 
 DEFAULT_SCENARIO = "exclusive_club"
 DEFAULT_REFERENCE = "baseline"
 DEFAULT_SEEDS = int(os.environ.get("AIGOV_APP_SEEDS", "50"))  # the tests ask for fewer
 MAX_PAGE_SEEDS = 500
+PLAY_INTERVAL = 0.6  # seconds between months when a run is played
 
 _engine: Engine | None = None
 _engine_lock = threading.Lock()
@@ -60,7 +67,8 @@ status = solara.reactive("")
 seed = solara.reactive(0)
 step = solara.reactive(0)
 folder = solara.reactive("")
-# (what-if SeedSet, reference SeedSet, RunConfig, scenario, reference) last shown
+playing = solara.reactive(False)
+# Shown: what-if and reference SeedSets, the what-if's RunConfig, the names, the figures' PNGs
 latest = solara.reactive(None)
 latest_replay = solara.reactive(None)  # the Replay last shown
 saved = solara.reactive("")
@@ -76,28 +84,69 @@ def set_scenario(name: str) -> None:
     excluded.value = {}
 
 
-def compute(name: str, ref: str, n: int, chosen: lv.Choice):
-    """The what-if and reference seed sets, or None when a newer request superseded this."""
+@dataclass(frozen=True, eq=False)
+class Shown:
+    """A comparison on the page: the seed sets, the what-if's settings, the names it was
+    computed for (not those chosen since) and its figures as PNG."""
+
+    what_if: SeedSet
+    reference: SeedSet
+    run: RunConfig
+    scenario: str
+    reference_name: str
+    shares_png: bytes
+    bands_png: bytes
+
+    @property
+    def names(self) -> tuple[str, str]:
+        return (self.reference_name, self.scenario)
+
+    @property
+    def key(self) -> str:
+        return f"{self.what_if.config_hash[:12]}-{self.reference.config_hash[:12]}-" \
+            f"{self.what_if.n}-{self.reference_name}-{self.scenario}"
+
+
+def compute(name: str, ref: str, n: int, chosen: lv.Choice, request: Request,
+            drawer: figures.Drawer):
+    """Run (or recall) the what-if's and the reference's seeds and draw them; None when a
+    newer request of this session superseded this one. The figures' backgrounds (the
+    reference) are drawn while the what-if's seeds run in the workers."""
     eng = engine()
     run = lv.apply(base_run(name), chosen)
     ref_run = base_run(ref)
+    names = (ref, name)
     t0 = time.perf_counter()
     try:
         if eng.cached(ref_run, n) is None:
-            ref_set = eng.seeds(ref_run, n, lambda d, t: progress.set((d, t, f"reference {ref}")))
+            ref_set = eng.seeds(ref_run, n, lambda d, t: progress.set((d, t, f"reference {ref}")),
+                                request=request)
         else:
-            ref_set = eng.seeds(ref_run, n)
-        what = eng.seeds(run, n, lambda d, t: progress.set((d, t, f"what-if {name}")))
+            ref_set = eng.seeds(ref_run, n, request=request)
+        background = threading.Thread(target=drawer.prepare, args=(ref_set, names),
+                                      daemon=True)
+        background.start()
+        try:
+            what = eng.seeds(run, n, lambda d, t: progress.set((d, t, f"what-if {name}")),
+                             request=request)
+        finally:
+            background.join()
     except Superseded:
         return None
-    latest.value = (what, ref_set, run, name, ref)
+    shares_png, bands_png = drawer.draw(what, ref_set, names)
+    latest.value = Shown(what, ref_set, run, name, ref, shares_png, bands_png)
     status.value = (f"{n} seeds of {name} (settings {run.config_hash[:8]}) and {ref} ready "
                     f"in {time.perf_counter() - t0:.2f} s")
     return latest.value
 
 
-def compute_replay(name: str, chosen: lv.Choice, k: int):
-    rep = replay(lv.apply(base_run(name), chosen), k)
+def compute_replay(name: str, chosen: lv.Choice, k: int, ready: str | None):
+    """Replay seed ``k`` of the chosen settings, once their seeds are shown (``ready``: the
+    settings hash of the seeds shown), so the replay does not compete with the seeds."""
+    run = lv.apply(base_run(name), chosen)
+    if ready != run.config_hash:
+        return None
+    rep = replay(run, k)
     latest_replay.value = rep
     return rep
 
@@ -128,6 +177,7 @@ def LeverPanel():
 
         solara.SelectMultiple(f"Shut out of the {v.label} (host {v.host})", values=current,
                               all_values=list(v.candidates), on_value=set_excluded)
+        solara.Text(v.invitation(), style={"font-size": "0.8em", "color": "#555"})
     solara.Button("Reset levers to the scenario's values", text=True,
                   on_click=lambda: (params.set({}), excluded.set({})))
 
@@ -145,37 +195,14 @@ def AssumptionsPanel():
         solara.Markdown("\n".join(rows))
 
 
-def _key(result) -> tuple:
-    """What a result's figures depend on, as plain values (compared reliably)."""
-    if result is None:
-        return ()
-    return (result[0].config_hash, result[1].config_hash, result[0].n, result[1].n)
-
-
-def _shares_figure(result, names):
-    if result is None:
-        return None
-    ws, rs = (stats.outcome_shares(s.outcomes) for s in result[:2])
-    return figures.shares_figure(ws, rs, names)
-
-
-def _bands_figure(result, names):
-    if result is None:
-        return None
-    return figures.bands_figure(result[0], result[1], stats.MEASURES, names)
-
-
-def _names(result) -> tuple[str, str]:
-    """(reference, scenario) of a result: the names it was computed for, not the ones chosen
-    since."""
-    return (result[4], result[3]) if result else (reference.value, scenario.value)
+def PNG(data: bytes, key: str):
+    """A PNG on the page; keyed, so a new result makes a new image widget (updating one in
+    place did not redraw it)."""
+    return rw.Image(value=data, format="png").key(key)
 
 
 @solara.component
-def SharesPanel(result, pending: bool):
-    names = _names(result)
-    key = (*_key(result), *names)
-    fig = solara.use_memo(lambda: _shares_figure(result, names), list(key))
+def SharesPanel(result: Shown | None, pending: bool):
     done, total, label = progress.value
     if pending:
         solara.Text(f"running {label or 'seeds'}: {done} of {total} seeds",
@@ -185,7 +212,8 @@ def SharesPanel(result, pending: bool):
         if not pending:
             solara.Text("no results yet")
         return
-    what, ref_set = result[:2]
+    names = result.names
+    what, ref_set = result.what_if, result.reference
     ws, rs = stats.outcome_shares(what.outcomes), stats.outcome_shares(ref_set.outcomes)
     lines = [f"| outcome | {names[1]} | {names[0]} (reference) | difference, same seeds |",
              "|---|---|---|---|"]
@@ -198,46 +226,86 @@ def SharesPanel(result, pending: bool):
         solara.Markdown("\n".join(lines))
     solara.Text(status.value, classes=["aigov-status"])
     with solara.Div(classes=["aigov-shares"]):
-        # keyed: a new image widget per result (updating one in place did not redraw it)
-        solara.FigureMatplotlib(fig, dependencies=list(key), format="png").key(
-            "shares-" + "-".join(map(str, key)))
+        PNG(result.shares_png, "shares-" + result.key)
 
 
 @solara.component
-def BandsPanel(result):
-    names = _names(result)
-    key = (*_key(result), *names)
-    fig = solara.use_memo(lambda: _bands_figure(result, names), list(key))
-    if fig is not None:
-        solara.Text(f"{names[1]} (settings {key[0][:8]}) over {names[0]}",
+def CausesPanel(result: Shown | None):
+    """Why, over all the seeds: the causes of trust change whose totals differ most between
+    the what-if and the reference (the trust ledger, paired by seed)."""
+    if result is None:
+        return
+    ref, name = result.names
+    rows = stats.cause_differences(result.what_if.ledger, result.reference.ledger,
+                                   TRUST_CAUSES)
+    lines = [f"The trust ledger books every change of trust to its cause. Below, the change "
+             f"over the whole run (mean per pair of countries, averaged over the "
+             f"{result.what_if.n} seeds), largest difference first; a difference is *clear* "
+             "when its 95% interval lies on one side of zero. The run's story below says which "
+             "sessions and which countries it came from.", "",
+             f"| cause of trust change | {ref} (reference) | {name} | difference, same seeds |",
+             "|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {CAUSE_WORDS[r.cause]} | {r.reference:+.4f} | {r.what_if:+.4f} | "
+                     f"{r.difference:+.4f} [{r.low:+.4f}, {r.high:+.4f}]"
+                     + (" **clear**" if r.clear else "") + " |")
+    with solara.Div(classes=["aigov-causes"]):
+        solara.Markdown("\n".join(lines))
+
+
+@solara.component
+def BandsPanel(result: Shown | None):
+    if result is not None:
+        names = result.names
+        solara.Text(f"{names[1]} (settings {result.what_if.config_hash[:8]}) over {names[0]}",
                     classes=["aigov-bands-key"])
         with solara.Div(classes=["aigov-bands"]):
-            solara.FigureMatplotlib(fig, dependencies=list(key), format="png").key(
-                "bands-" + "-".join(map(str, key)))
+            PNG(result.bands_png, "bands-" + result.key)
 
 
 @solara.component
-def RunPanel(rep, shares):
+def RunPanel(rep, replicates: tuple[str, ...] | None):
+    """One run month by month: step back and forth, drag the slider, or play (one month every
+    :data:`PLAY_INTERVAL` seconds until the last month or a pause)."""
     last = rep.steps if rep is not None else 0
     k = min(step.value, last)
+    run_key = None if rep is None else rep.summary["config_hash"]
+    canvas = solara.use_memo(lambda: None if rep is None else figures.RunFigure(rep), [run_key])
+    image = solara.use_memo(lambda: None if canvas is None else canvas.show(k).png(),
+                            [run_key, k])
+    story = solara.use_memo(lambda: None if rep is None else run_story(rep, replicates),
+                            [run_key, replicates])
 
-    key = (None, k) if rep is None else (rep.summary["config_hash"], k)
-    fig = solara.use_memo(lambda: None if rep is None else figures.run_figure(rep, k), list(key))
+    def play(cancel: threading.Event) -> None:
+        while playing.value and not cancel.wait(PLAY_INTERVAL):
+            if step.value >= last:
+                playing.set(False)
+                break
+            step.set(step.value + 1)
+
+    solara.use_thread(play, dependencies=[playing.value, run_key], intrusive_cancel=False)
     if rep is None:
         solara.Text("running the chosen seed ...")
         return
+
+    def toggle() -> None:
+        if not playing.value and step.value >= last:
+            step.set(0)  # play again from the start
+        playing.set(not playing.value)
+
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.InputInt("seed", value=seed, continuous_update=False)
         solara.Button("◀ month", on_click=lambda: step.set(max(0, k - 1)), disabled=k <= 0)
+        solara.Button("❚❚ pause" if playing.value else "▶ play", on_click=toggle,
+                      color="primary", classes=["aigov-play"])
         solara.Button("month ▶", on_click=lambda: step.set(min(last, k + 1)), disabled=k >= last)
         solara.Text(f"{rep.month(k)}, month {k} of {last}", classes=["aigov-month"])
     solara.SliderInt("month", value=k, min=0, max=last, on_value=step.set)
     with solara.Columns([3, 2]):
         with solara.Div(classes=["aigov-run"]):
-            solara.FigureMatplotlib(fig, dependencies=list(key), format="png").key(
-                "run-" + "-".join(map(str, key)))
-        with solara.Card("The run's story"):
-            solara.Markdown(run_story(rep, shares))
+            PNG(image, f"run-{run_key}-{k}")
+        with solara.Card("The run's story (its story.md)"):
+            solara.Markdown(story)
 
 
 @solara.component
@@ -259,8 +327,8 @@ def SavePanel(result):
         if result is None:
             saved.value = "error: no results to save yet"
             return
-        what, ref_set = result[:2]
-        if _names(result) != (ref, name):
+        what, ref_set = result.what_if, result.reference
+        if result.names != (ref, name):
             saved.value = "error: the results shown are not yet those of the current choice"
             return
         try:
@@ -283,16 +351,19 @@ def Page():
     solara.Title("aigov: what if?")
     name, ref, n = scenario.value, reference.value, n_seeds.value
     chosen = choice()
-    result = solara.lab.use_task(lambda: compute(name, ref, n, chosen),
+    request = solara.use_memo(Request, [])  # this session's requests supersede only each other
+    drawer = solara.use_memo(lambda: figures.Drawer(stats.MEASURES), [])
+    result = solara.lab.use_task(lambda: compute(name, ref, n, chosen, request, drawer),
                                  dependencies=[name, ref, n, chosen], raise_error=False)
-    rep = solara.lab.use_task(lambda: compute_replay(name, chosen, seed.value),
-                              dependencies=[name, chosen, seed.value], raise_error=False)
     value = latest.value
+    ready = value.run.config_hash if value is not None else None
+    rep = solara.lab.use_task(lambda: compute_replay(name, chosen, seed.value, ready),
+                              dependencies=[name, chosen, seed.value, ready], raise_error=False)
     shown = latest_replay.value
     # the story quotes the shares only of seeds run with the same settings as its run
     same = value is not None and shown is not None and \
-        value[2].raw["scenario"] == shown.model.run_config.raw["scenario"]
-    shares = stats.outcome_shares(value[0].outcomes) if same else None
+        with_seed(value.run, shown.summary["seed"]).config_hash == shown.summary["config_hash"]
+    replicates = tuple(others(value.what_if.outcomes, shown.summary["seed"])) if same else None
 
     with solara.Sidebar():
         solara.Markdown("## What if?")
@@ -313,11 +384,13 @@ def Page():
             SharesPanel(value, result.pending)
         with solara.Card("Measures against the reference"):
             BandsPanel(value)
+    with solara.Card("Why: what moved trust differently, over all the seeds"):
+        CausesPanel(value)
     AssumptionsPanel()
     with solara.Card("One run, month by month"):
         if rep.error:
             solara.Error(f"error: {rep.exception}")
-        RunPanel(shown, shares)
+        RunPanel(shown, replicates)
     with solara.Card("Save and reproduce"):
         SavePanel(value)
 

@@ -61,7 +61,7 @@ def outcome_rows(what_if, reference, names: tuple[str, str]) -> pd.DataFrame:
 def observable_rows(what_if, reference, names: tuple[str, str]) -> pd.DataFrame:
     rows = []
     for name, seeds in ((names[0], reference), (names[1], what_if)):
-        for f in stats.finals(seeds.series, OBSERVABLES):
+        for f in stats.finals(seeds.finals, OBSERVABLES):
             rows.append({"scenario": name, "observable": f.name, "mean": f.mean,
                          "ci_low": f.low, "ci_high": f.high, "n": seeds.n})
     return pd.DataFrame(rows)

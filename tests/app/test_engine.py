@@ -1,11 +1,14 @@
-"""sim.app.engine: seed sets (pool and in-process agree) and the replay of one run."""
+"""sim.app.engine: seed sets (pool and in-process agree), requests superseded per session, and
+the replay of one run."""
 
 import numpy as np
 import pytest
 
 import sim
-from sim.app.engine import Engine, replay, run_seed
+from sim.app.engine import Engine, Request, Superseded, replay, run_seed
+from sim.app.stats import MEASURES
 from sim.model.metrics import OBSERVABLES
+from sim.report.story import TRUST_CAUSES
 
 
 @pytest.fixture(scope="module")
@@ -17,12 +20,24 @@ def test_seed_sets_match_single_runs_and_are_cached(short):
     eng = Engine(jobs=1)
     calls = []
     got = eng.seeds(short, 3, lambda d, t: calls.append((d, t)))
-    assert got.series.shape == (3, 13, len(OBSERVABLES))
+    assert got.series.shape == (3, 13, len(MEASURES)) and got.series.dtype == np.float32
+    assert got.finals.shape == (3, len(OBSERVABLES)) and got.finals.dtype == np.float64
     assert calls[-1] == (3, 3)
-    arr, oc = run_seed(short, 2)
-    np.testing.assert_array_equal(got.series[2], arr)
-    assert got.outcomes[2] == oc == sim.run(short, seed=2).outcome
+    series, finals, ledger, oc = run_seed(short, 2)
+    np.testing.assert_array_equal(got.series[2], series)
+    model = sim.run(short, seed=2).model
+    data = model.datacollector.model_vars
+    # the last values are the model's own numbers, not rounded to float32
+    assert finals.tolist() == [data[k][-1] for k in OBSERVABLES]
+    np.testing.assert_allclose(series[:, MEASURES.index("polarization")],
+                               data["polarization"], rtol=1e-6, atol=1e-7)
+    assert got.outcomes[2] == oc == model.outcome()
+    # the ledger's totals by cause: the run's change of mean trust, cause by cause
+    np.testing.assert_array_equal(got.ledger[2], ledger)
+    table = model.ledger.table()
+    np.testing.assert_allclose(ledger, [table[c].sum() for c in TRUST_CAUSES], atol=1e-15)
     assert eng.seeds(short, 3) is got  # cached by config hash
+    assert got.bands.shape == (3, 13, len(MEASURES))
 
 
 def test_a_pool_of_two_gives_the_same_numbers(short):
@@ -33,7 +48,32 @@ def test_a_pool_of_two_gives_the_same_numbers(short):
         eng.close()
     alone = Engine(jobs=1).seeds(short, 6)
     np.testing.assert_array_equal(pooled.series, alone.series)
+    np.testing.assert_array_equal(pooled.finals, alone.finals)
+    np.testing.assert_array_equal(pooled.ledger, alone.ledger)
     assert pooled.outcomes == alone.outcomes
+
+
+def test_a_new_request_supersedes_only_its_own_session(short):
+    eng = Engine(jobs=1)
+    mine, theirs = Request(), Request()
+    other = sim.load_config("exclusive_club", ["steps=12"])
+    seen = []
+
+    def another_session_asks(done, total):  # while `mine` runs, another session asks
+        if done < total and not seen:
+            seen.append(eng.seeds(other, 2, request=theirs))
+
+    got = eng.seeds(short, 10, another_session_asks, request=mine)
+    assert got.n == 10 and seen[0].n == 2  # both sessions got their seeds
+
+    def same_session_asks_again(done, total):
+        if done < total:
+            mine.begin()  # a newer request of the same session
+
+    fresh = sim.load_config("baseline", ["steps=11"])  # not cached
+    with pytest.raises(Superseded):
+        eng.seeds(fresh, 10, same_session_asks_again, request=mine)
+    assert eng.cached(fresh, 10) is None
 
 
 def test_replay_keeps_every_month(short):

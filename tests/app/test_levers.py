@@ -80,3 +80,15 @@ def test_slider_steps_land_on_the_declared_values(baseline_run):
         assert (hi - lo) / step >= 20
         k = (p.value - lo) / step
         assert k == pytest.approx(round(k), abs=1e-6), p.name
+
+
+def test_a_venue_lever_says_who_is_invited_besides_who_is_shut_out():
+    import sim
+
+    club = {v.name: v for v in lv.venue_levers(sim.load_config("exclusive_club"))}
+    summits = club["summit_series"]
+    assert summits.excluded == ("China", "Russia") and summits.invite == "like_minded"
+    assert "China" not in summits.also_invite and "India" in summits.also_invite
+    text = summits.invitation()
+    assert "United Kingdom's side" in text and "always India" in text
+    assert "does not invite it" in text

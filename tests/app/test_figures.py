@@ -1,0 +1,52 @@
+"""sim.app.figures: figures updated in place draw what changed, and only that."""
+
+import numpy as np
+import pytest
+
+import sim
+from sim.app import figures, stats
+from sim.app.engine import SeedSet, replay
+from sim.model.metrics import OBSERVABLES
+
+NAMES = ("baseline", "exclusive_club")
+
+
+def seed_set(tag: str, level: float) -> SeedSet:
+    rng = np.random.default_rng(len(tag))
+    series = (level + 0.1 * rng.random((8, 13, len(stats.MEASURES)))).astype(np.float32)
+    outcomes = tuple(["bifurcation"] * 5 + ["fragmentation"] * 3) if level < 0.5 else \
+        tuple(["cooperation"] * 6 + ["fragmentation"] * 2)
+    return SeedSet(tag, series, np.zeros((8, len(OBSERVABLES))), np.zeros((8, 7)), outcomes,
+                   (2023, 6))
+
+
+def test_a_kept_drawer_draws_what_a_new_one_draws():
+    ref, low, high = seed_set("ref", 0.2), seed_set("low", 0.3), seed_set("high", 0.6)
+    kept = figures.Drawer(stats.MEASURES)
+    kept.prepare(ref, NAMES)
+    first = kept.draw(low, ref, NAMES)
+    second = kept.draw(high, ref, NAMES)
+    assert first[0][:4] == b"\x89PNG" and first != second  # the what-if moved
+    fresh = figures.Drawer(stats.MEASURES)
+    assert fresh.draw(high, ref, NAMES) == second  # updating in place leaves nothing behind
+    assert kept.draw(low, ref, NAMES) == first
+    # another reference or other names redraw the background
+    assert kept.draw(low, ref, ("un_led", "exclusive_club")) != first
+
+
+def test_levels_above_one_widen_the_axis():
+    ref = seed_set("ref", 0.2)
+    big = SeedSet("big", ref.series * 6, ref.finals, ref.ledger, ref.outcomes, ref.start)
+    fig = figures.BandsFigure(stats.MEASURES).update(big, ref, NAMES)
+    assert fig.axes[0].get_ylim()[1] == pytest.approx(float(big.bands[2][:, 0].max()))
+    assert figures.BandsFigure(stats.MEASURES).update(ref, ref, NAMES).axes[0].get_ylim() == \
+        (0.0, 1.0)
+
+
+def test_the_run_figure_follows_the_month():
+    rep = replay(sim.load_config("exclusive_club", ["steps=12"]), 0)
+    fig = figures.RunFigure(rep)
+    pngs = [fig.show(k).png() for k in (0, 6, 12, 6)]
+    assert pngs[1] != pngs[0] and pngs[1] == pngs[3]
+    assert fig.title.get_text().endswith("(month 6 of 12)")
+    assert pngs[0] == figures.run_figure(rep, 0).png()
