@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from sim import decision_rules
 from sim.errors import ConfigError
 
 # The config tree and the scenario library are package data (sim/conf links to the checkout's
@@ -38,7 +39,7 @@ DATA_DIR = Path(str(importlib.resources.files("sim") / "data")).resolve()
 SCENARIOS_ENV = "AIGOV_SCENARIOS"  # the user's scenario folders, separated by os.pathsep
 
 VENUE_TYPES = ("un", "summit", "bilateral", "track2")
-DECISION_RULES = ("consensus", "host_proposal", "bargaining", "pledge")
+DECISION_RULES = tuple(decision_rules.RULES)  # one declaration: the registry's names
 SECTIONS = ("levers", "uncertainties", "constants")
 INF = math.inf
 MAX_STEPS = 600  # 50 years: capability grows exponentially, so longer horizons lose meaning
@@ -691,7 +692,7 @@ def _counter_forum(node: Any) -> CounterForum | None:
     delay = _int(f"{key}.delay", cf.get("delay", 1), 0)
     return CounterForum(
         type=_choice(f"{key}.type", cf.get("type"), VENUE_TYPES),
-        decision=_choice(f"{key}.decision", cf.get("decision"), ("host_proposal", "consensus")),
+        decision=_choice(f"{key}.decision", cf.get("decision"), decision_rules.FORUM_RULES),
         ambition=_num(f"{key}.ambition", cf.get("ambition"), 0.0, 1.0),
         verification=_num(f"{key}.verification", cf.get("verification"), 0.0, 1.0),
         every=every, delay=delay)
