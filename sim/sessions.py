@@ -78,10 +78,10 @@ class SessionsMixin:
         invited = None
         if venue.invite != "like_minded":  # the only rule that reads the state
             invited = venues.invitees(invite, host, np.zeros(self.n), also, exclude)
-        parties = None
-        if rule.rivalry_narrows and not isinstance(invite, str):
-            i, j = np.flatnonzero(invite)[:2]
-            parties = (int(i), int(j))
+        parties = None  # the first two of an explicit list (a bilateral venue lists two)
+        listed = np.flatnonzero(invite) if not isinstance(invite, str) else ()
+        if rule.rivalry_narrows and len(listed) >= 2:
+            parties = (int(listed[0]), int(listed[1]))
         return venues.Setting(
             rule=rule, host=host,
             lab_host_home=int(self.lab_home[self.lab_index[venue.host]])

@@ -24,3 +24,10 @@ def test_a_bilateral_setting_names_the_two_parties_whose_rivalry_narrows_the_bar
         assert np.array_equal(setting.invited, setting.invite)  # both invited, nobody else
     others = [s for s in model._venues.values() if not s.rule.rivalry_narrows]
     assert all(s.parties is None for s in others)
+
+
+def test_a_bargaining_venue_listing_fewer_than_two_countries_has_no_parties():
+    model = sim.build_model("baseline", ["scenario.venues.woodside_2023.type=summit",
+                                         "scenario.venues.woodside_2023.invite=[United States]"],
+                            steps=2)
+    assert model._venues["woodside_2023"].parties is None
