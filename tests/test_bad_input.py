@@ -55,6 +55,7 @@ CASES: list[tuple[str, list[str], str]] = [
     ("aigov", ["scenario.constants.race_B=1e308"], "race_B"),
     ("aigov", ["scenario.constants.openness_hazard=1e300"], "openness_hazard"),
     ("aigov", ["scenario.countries.China.capability=1e308"], "China.capability"),
+    ("aigov", ["scenario.venues.seoul_2024.decision=vote"], "seoul_2024.decision='vote'"),
     ("aigov", ["scenario.constants.capability_growth=0.5", "steps=600"], "capability_growth"),
     ("aigov", ["scenario.countries.United States.hawkishness=0.4"],
      "scenario.countries={United States: {hawkishness: 0.4}}"),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sim.model import decision_rules
+
 INF = math.inf
 MAX_STEPS = 600  # 50 years: capability grows exponentially, so longer horizons lose meaning
 MAX_SEED = 2**63 - 1  # seeds fit the 64-bit integer columns of the run tables
@@ -30,8 +32,8 @@ MAX_RACE_RATE = 1000.0  # DSAIR speed-up s and intensity of selection beta
 MAX_HAZARD = 1e18
 
 VENUE_TYPES = ("un", "summit", "bilateral", "track2")
-DECISION_RULES = ("consensus", "host_proposal", "bargaining", "pledge")
-COUNTER_FORUM_RULES = ("host_proposal", "consensus")
+DECISION_RULES = tuple(decision_rules.RULES)  # one declaration: the registry's names
+COUNTER_FORUM_RULES = decision_rules.FORUM_RULES  # the rules a leader's own forum may use
 SECTIONS = ("levers", "uncertainties", "constants")
 INITIAL_ALIGNMENT = ("relations", "united", "split")
 EVENT_KINDS = ("controls", "rivalry", "risk_concern", "hawkishness", "legitimacy", "government")

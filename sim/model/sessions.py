@@ -1,4 +1,5 @@
-"""Venue sessions as the model holds them: invitations built once, the session itself
+"""Venue sessions as the model holds them: each venue's setting built once (its decision rule
+from :data:`sim.model.decision_rules.RULES`, its invitation masks), the session itself
 (:func:`sim.model.venues.hold_session`), its effects on trust and regimes, and endogenous convening.
 
 :class:`SessionsMixin` is part of :class:`sim.model.model.GovernanceModel` (kept apart so the model
@@ -7,13 +8,14 @@ module stays readable); it reads and writes the model's arrays.
 
 from __future__ import annotations
 
+from functools import cached_property
 from itertools import compress
 from typing import NamedTuple
 
 import numpy as np
 
 from sim.config import VENUE_TYPES, Venue, month_label
-from sim.model import venues
+from sim.model import decision_rules, venues
 from sim.model.mechanisms import trust as trust_m
 
 
@@ -59,53 +61,53 @@ class SessionsMixin:
             m[self.country_index[name]] = True
         return m
 
-    def _venue_masks(self, venue: Venue) -> dict:
-        """Index arrays a venue's sessions need, built once (a venue's rules do not change)."""
+    def _venue_masks(self, venue: Venue) -> venues.Setting:
+        """The venue's session setting, built once (a venue's rules do not change): its
+        decision rule from the registry, host, invitation masks, invited labs, and the
+        invitation itself unless it reads the state."""
         if venue.labs == "all":
             lab_invite = np.ones(len(self.lab_names), bool)
         elif venue.labs == "none":
             lab_invite = np.zeros(len(self.lab_names), bool)
         else:
             lab_invite = np.isin(np.array(self.lab_names), venue.labs)
-        masks = {
-            "host": self.country_index.get(venue.host, -1),
-            "lab_host_home": int(self.lab_home[self.lab_index[venue.host]])
-            if venue.host in self.lab_index else -1,
-            "rule": venue.invite if isinstance(venue.invite, str) else self._mask(venue.invite),
-            "also": self._mask(venue.also_invite), "exclude": self._mask(venue.exclude),
-            "lab_invite": lab_invite, "type": VENUE_TYPES.index(venue.type),
-        }
+        rule = decision_rules.rule(venue.decision, f"scenario.venues.{venue.name}.decision")
+        host = self.country_index.get(venue.host, -1)
+        invite = venue.invite if isinstance(venue.invite, str) else self._mask(venue.invite)
+        also, exclude = self._mask(venue.also_invite), self._mask(venue.exclude)
+        invited = None
         if venue.invite != "like_minded":  # the only rule that reads the state
-            masks["invited"] = venues.invitees(masks["rule"], masks["host"], np.zeros(self.n),
-                                               masks["also"], masks["exclude"])
-        return masks
+            invited = venues.invitees(invite, host, np.zeros(self.n), also, exclude)
+        parties = None  # the first two of an explicit list (a bilateral venue lists two)
+        listed = np.flatnonzero(invite) if not isinstance(invite, str) else ()
+        if rule.rivalry_narrows and len(listed) >= 2:
+            parties = (int(listed[0]), int(listed[1]))
+        return venues.Setting(
+            rule=rule, host=host,
+            lab_host_home=int(self.lab_home[self.lab_index[venue.host]])
+            if venue.host in self.lab_index else -1,
+            invite=invite, also=also, exclude=exclude, lab_invite=lab_invite,
+            type=VENUE_TYPES.index(venue.type), ambition=venue.ambition,
+            verification=venue.verification, invited=invited, parties=parties)
+
+    @cached_property
+    def _session_params(self) -> venues.Params:
+        """The parameters every session reads (fixed for the run)."""
+        return venues.Params.of(self.p)
 
     def _hold_session(self, venue: Venue) -> None:
-        p, n, rng = self.p, self.n, self.rng
-        vm = self._venues[venue.name]
+        setting = self._venues[venue.name]
         ideal = venues.ideal_depth(self.risk_concern, self.hawkishness, self.pressure,
-                                   p["hawk_depth_drag"])
-        n_labs = len(self.lab_names)
-        u = rng.random(2 * (n + n_labs))  # attend, sign; labs attend, labs sign
-        narrowing = 0.0
-        if venue.decision == "bargaining" and not isinstance(vm["rule"], str):
-            i, j = np.flatnonzero(vm["rule"])[:2]
-            narrowing = p["rivalry_narrowing"] * float(self.rivalry[i, j])
-        res = venues.hold_session(
-            rule=vm["rule"], decision=venue.decision, host=vm["host"], ambition=venue.ambition,
-            verification=venue.verification, trust=self.trust,
-            legitimacy=self.legitimacy[:, vm["type"]], ideal=ideal, also=vm["also"],
-            exclude=vm["exclude"], lab_invite=vm["lab_invite"], lab_home=self.lab_home,
-            lab_safety=self.lab_safety, lab_propensity=self.lab_propensity,
-            lab_host_home=vm["lab_host_home"], cost=p["attend_cost"],
-            sensitivity=p["attend_sensitivity"], sign_noise=p["sign_noise"],
-            verification_cost=p["verification_cost"], u_attend=u[:n], u_sign=u[n:2 * n],
-            u_lab_attend=u[2 * n:2 * n + n_labs], u_lab_sign=u[2 * n + n_labs:],
-            alignment=self.alignment, like_minded=p["like_minded"], narrowing=narrowing,
-            club_bonus=self._club_bonus(venue), lab_follow=p["lab_follow"],
-            invited=vm.get("invited"))
+                                   self.p["hawk_depth_drag"])
+        state = venues.State(
+            trust=self.trust, legitimacy=self.legitimacy, ideal=ideal, alignment=self.alignment,
+            rivalry=self.rivalry, lab_home=self.lab_home, lab_safety=self.lab_safety,
+            lab_propensity=self.lab_propensity, club_bonus=self._club_bonus(venue))
+        # uniforms: countries attend, sign; labs attend, sign
+        draws = self.rng.random(2 * (self.n + len(self.lab_names)))
+        res = venues.hold_session(setting, self._session_params, state, draws)
         self._apply_session(venue, res)
-        self._maybe_convene(venue, vm["host"], res)
+        self._maybe_convene(venue, setting.host, res)
 
     def _apply_session(self, venue: Venue, res: venues.SessionResult) -> None:
         """A session's effects: a text signed by two or more renews the series' regime and its
@@ -114,11 +116,12 @@ class SessionsMixin:
         less; trust is then kept in [0, 1] (docs/ODD.md 6.8). Each effect changes the rows of
         the countries it concerns (the others' trust is unchanged) and goes to the ledger."""
         p, ledger = self.p, self.ledger
+        rule = self._venues[venue.name].rule
         agreed = np.count_nonzero(res.signed) >= 2
         homes = None
-        if venue.decision == "pledge" and res.labs_attended.any():
+        if rule.track_two and res.labs_attended.any():
             homes = np.bincount(self.lab_home[res.labs_attended], minlength=self.n) > 0
-        dialogue = venue.decision == "bargaining"
+        dialogue = rule.dialogue
         if agreed or dialogue or homes is not None or res.excluded.any():
             t = self.trust.copy()  # the trust after this session
             touched = np.zeros(self.n, bool)

@@ -69,6 +69,7 @@ from sim.config import (
     parse_month,
 )
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
+from sim.model.decision_rules import RULES, Bargaining, Consensus, HostProposal, Pledge
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +111,12 @@ ASKS_DEFAULT = {"treaty": "reporting"}  # venue type -> level of a title naming 
 # schema venue_type -> (model venue type, decision rule); docs/ODD.md 6.8. A treaty is an
 # intergovernmental text each state signs or not, negotiated in a multilateral body.
 VENUE_RULES: dict[str, tuple[str, str]] = {
-    "un": ("un", "consensus"),
-    "summit": ("summit", "host_proposal"),
-    "bilateral": ("bilateral", "bargaining"),
-    "track2": ("track2", "pledge"),
-    "treaty": ("un", "host_proposal"),
-    LAB_PLEDGE: ("track2", "pledge"),
+    "un": ("un", Consensus.name),
+    "summit": ("summit", HostProposal.name),
+    "bilateral": ("bilateral", Bargaining.name),
+    "track2": ("track2", Pledge.name),
+    "treaty": ("un", HostProposal.name),
+    LAB_PLEDGE: ("track2", Pledge.name),
 }
 OUTCOME_FIELDS = ("id", "date", "venue_type", "host", "instrument", "present", "endorsed",
                   "not_endorsed")
@@ -464,7 +465,7 @@ def truth(o: RealOutcome, roster: Roster) -> frozenset[str]:
 def template_rule(key: str) -> tuple[str, str]:
     """(model venue type, decision rule) of a template key; an ``asks_<level>`` entry is a
     placeholder venue that only carries the level's verification."""
-    return ("track2", "pledge") if key.startswith(ASKS_PREFIX) else VENUE_RULES[key]
+    return ("track2", Pledge.name) if key.startswith(ASKS_PREFIX) else VENUE_RULES[key]
 
 
 def templates(sc: Scenario) -> dict[str, tuple[float, float]]:
@@ -625,7 +626,7 @@ def simulate(run: RunConfig, seed: int) -> dict[str, frozenset[str]]:
     last = max((m for v in run.scenario.venues for m in v.months), default=run.steps - 1)
     run = dataclasses.replace(run, steps=min(run.steps, last + 1))
     model = GovernanceModel(with_seed(run, seed)).run()
-    return {s.venue: frozenset(map(str, s.labs_signed if s.decision == "pledge"
+    return {s.venue: frozenset(map(str, s.labs_signed if not RULES[s.decision].countries_sign
                                    and not s.signatories else s.signatories))
             for s in model.sessions}
 

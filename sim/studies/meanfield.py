@@ -78,6 +78,7 @@ from scipy.special import ndtr, ndtri
 
 from sim.config import MAX_STEPS
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
+from sim.model.decision_rules import Consensus
 from sim.model.venues import NO_AGREEMENT_DEPTH
 
 OBS = ("trust", "implemented", "commitment")
@@ -131,7 +132,7 @@ def homogeneous_scenario(base: dict, *, n: int = 14, ambition: float = 0.3,
             raise ConfigError("params", key, "unknown parameter; see docs/PARAMETERS.md")
         sections[section][key] = {"value": value, "source": f"{src}: {key} = {value}"}
     venues = {"forum": {"type": "un", "label": "forum", "host": names[0],
-                        "decision": "consensus", "invite": "all", "ambition": ambition,
+                        "decision": Consensus.name, "invite": "all", "ambition": ambition,
                         "verification": verification, "calendar": [base["start"]],
                         "every": every, "source": src}} if venue else {}
     return {
@@ -223,7 +224,7 @@ def mean_field_of(run) -> MeanField:
         raise ConfigError("shortfall_limit", p["shortfall_limit"], "must exceed the horizon "
                           f"({run.steps} months): the mean field carries no withdrawals")
     v = sc.venues[0]
-    if v.decision != "consensus" or v.invite != "all":
+    if v.decision != Consensus.name or v.invite != "all":
         raise ConfigError("scenario.venues", v.name, "must be a consensus venue inviting all")
     months = set(v.months)
     if v.every:

@@ -2,21 +2,36 @@ import numpy as np
 import pytest
 
 from sim.model import venues as V
+from sim.model.decision_rules import RULES
+
+N, N_LABS = 4, 2
+SETTING = dict(invite="all", decision="consensus", host=0, lab_host_home=-1,
+               also=np.zeros(N, bool), exclude=np.zeros(N, bool),
+               lab_invite=np.zeros(N_LABS, bool), type=0, ambition=0.5, verification=0.0,
+               invited=None, parties=None)
+PARAMS = dict(cost=0.0, sensitivity=50.0, sign_noise=0.01, verification_cost=0.5,
+              like_minded=0.0, lab_follow=0.0, rivalry_narrowing=0.0)
+STATE = dict(trust=np.full((N, N), 0.6), legitimacy=np.full((N, 4), 0.8),
+             ideal=np.array([0.6, 0.3, 0.5, 0.4]), alignment=np.array([0.9, 0.5, 0.0, -0.8]),
+             rivalry=np.zeros((N, N)), lab_home=np.array([0, 1]),
+             lab_safety=np.array([0.5, 0.1]), lab_propensity=np.array([1.0, 0.0]),
+             club_bonus=0.0)
+# attend, sign (countries), then attend, sign (labs)
+DRAWS = dict(u_attend=np.zeros(N), u_sign=np.full(N, 0.5), u_lab_attend=np.zeros(N_LABS),
+             u_lab_sign=np.full(N_LABS, 0.5))
 
 
 def _session(**kw):
-    n, n_labs = 4, 2
-    base = dict(rule="all", decision="consensus", host=0, ambition=0.5, verification=0.0,
-                trust=np.full((n, n), 0.6), legitimacy=np.full(n, 0.8),
-                ideal=np.array([0.6, 0.3, 0.5, 0.4]), also=np.zeros(n, bool),
-                exclude=np.zeros(n, bool), lab_invite=np.zeros(n_labs, bool),
-                lab_home=np.array([0, 1]), lab_safety=np.array([0.5, 0.1]),
-                lab_propensity=np.array([1.0, 0.0]), lab_host_home=-1, cost=0.0,
-                sensitivity=50.0, sign_noise=0.01, verification_cost=0.5,
-                u_attend=np.zeros(n), u_sign=np.full(n, 0.5), u_lab_attend=np.zeros(n_labs),
-                u_lab_sign=np.full(n_labs, 0.5), alignment=np.array([0.9, 0.5, 0.0, -0.8]))
-    base.update(kw)
-    return V.hold_session(**base)
+    """One session on a four-country, two-lab world; ``kw`` overrides any field of the
+    setting (``decision`` names the rule), the parameters, the state or the draws."""
+    groups = [dict(d) for d in (SETTING, PARAMS, STATE, DRAWS)]
+    for key, value in kw.items():
+        group = next(g for g in groups if key in g)
+        group[key] = value
+    setting, params, state, draws = groups
+    setting["rule"] = RULES[setting.pop("decision")]
+    u = np.concatenate([draws[k] for k in ("u_attend", "u_sign", "u_lab_attend", "u_lab_sign")])
+    return V.hold_session(V.Setting(**setting), V.Params(**params), V.State(**state), u)
 
 
 def test_consensus_takes_the_depth_all_can_accept_and_all_sign():
@@ -42,12 +57,12 @@ def test_distrust_of_host_makes_verification_costly():
 def test_like_minded_invitation_follows_alignment_and_the_left_out_are_excluded():
     """The host (alignment 0.9) invites its side and the non-aligned leaning no further than
     the threshold the other way; the country in the other camp (-0.8) is left out."""
-    r = _session(rule="like_minded", decision="host_proposal", like_minded=-0.3)
+    r = _session(invite="like_minded", decision="host_proposal", like_minded=-0.3)
     assert r.invited.tolist() == [True, True, True, False]
     assert r.excluded.tolist() == [False, False, False, True]
-    r = _session(rule="like_minded", decision="host_proposal", like_minded=0.3)
+    r = _session(invite="like_minded", decision="host_proposal", like_minded=0.3)
     assert r.invited.tolist() == [True, True, False, False]
-    flipped = _session(rule="like_minded", decision="host_proposal", like_minded=0.3,
+    flipped = _session(invite="like_minded", decision="host_proposal", like_minded=0.3,
                        alignment=np.array([-0.9, 0.5, 0.0, -0.8]))
     assert flipped.invited.tolist() == [True, False, False, True]  # a host of the other side
 
@@ -55,9 +70,13 @@ def test_like_minded_invitation_follows_alignment_and_the_left_out_are_excluded(
 def test_rivalry_narrows_the_bilateral_zone_of_agreement():
     mask = np.array([True, True, False, False])
     ideal = np.array([0.6, 0.5, 0.0, 0.0])
-    r = _session(rule=mask, decision="bargaining", ambition=0.9, ideal=ideal, narrowing=0.2)
+    rivalry = np.zeros((N, N))
+    rivalry[0, 1] = 0.5
+    kw = dict(invite=mask, decision="bargaining", ambition=0.9, ideal=ideal, rivalry=rivalry,
+              parties=(0, 1))
+    r = _session(**kw, rivalry_narrowing=0.4)  # narrowing 0.4 x rivalry 0.5 = 0.2
     assert r.depth == pytest.approx(0.3)
-    r = _session(rule=mask, decision="bargaining", ambition=0.9, ideal=ideal, narrowing=0.6)
+    r = _session(**kw, rivalry_narrowing=1.2)
     assert r.dialogue_only and not r.signed.any()
 
 
@@ -80,7 +99,7 @@ def test_labs_follow_their_home_camp():
 
 def test_bilateral_without_ambition_is_dialogue_only():
     mask = np.array([True, True, False, False])
-    r = _session(rule=mask, decision="bargaining", ambition=0.0)
+    r = _session(invite=mask, decision="bargaining", ambition=0.0)
     assert r.dialogue_only and not r.signed.any()
     assert r.attended.tolist() == [True, True, False, False]
 
@@ -88,9 +107,9 @@ def test_bilateral_without_ambition_is_dialogue_only():
 def test_bilateral_bargain_is_the_lower_ideal():
     mask = np.array([True, True, False, False])
     ideal = np.array([0.6, 0.5, 0.0, 0.0])
-    r = _session(rule=mask, decision="bargaining", ambition=0.3, ideal=ideal)
+    r = _session(invite=mask, decision="bargaining", ambition=0.3, ideal=ideal)
     assert r.depth == 0.3 and r.signed.sum() == 2
-    r = _session(rule=mask, decision="bargaining", ambition=0.9, ideal=ideal)
+    r = _session(invite=mask, decision="bargaining", ambition=0.9, ideal=ideal)
     assert r.depth == 0.5
 
 
@@ -104,23 +123,18 @@ def test_attendance_rises_with_legitimacy():
 
 
 def test_track_two_labs_pledge_and_no_country_signs():
-    r = _session(rule="none", decision="pledge", host=-1, ambition=0.1,
+    r = _session(invite="none", decision="pledge", host=-1, ambition=0.1,
                  lab_invite=np.array([True, True]))
     assert not r.signed.any()
     assert r.labs_attended.tolist() == [True, False]  # propensity 1 and 0
     assert r.labs_signed.tolist() == [True, False]
 
 
-def test_unknown_decision_rule_is_an_error():
-    with pytest.raises(ValueError):
-        V.decide_depth("vote", 0.5, np.array([0.5]), np.array([True]), 0)
-
-
 def test_an_invitation_mask_given_up_front_changes_nothing():
     exclude = np.array([False, False, False, True])
     also = np.zeros(4, bool)
     trust = np.full((4, 4), 0.6)
-    kw = dict(rule="all", decision="host_proposal", exclude=exclude, also=also, trust=trust)
+    kw = dict(invite="all", decision="host_proposal", exclude=exclude, also=also, trust=trust)
     invited = V.invitees("all", 0, np.zeros(4), also, exclude)
     a, b = _session(**kw), _session(**kw, invited=invited)
     for x, y in zip(a, b, strict=True):
