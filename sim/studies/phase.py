@@ -158,7 +158,7 @@ def plain_label(path: str | tuple[str, ...]) -> str:
         text = f"{PARAMETERS[name].meaning} [{name}]"
     else:
         return short_label(".".join(parts))
-    return "\n".join(textwrap.wrap(text, LABEL_WIDTH))
+    return "\n".join(textwrap.wrap(text, LABEL_WIDTH, break_on_hyphens=False))
 
 
 def scenario_point(scenario: str, path: tuple[str, ...],

@@ -178,10 +178,11 @@ def indices_figure(df: pd.DataFrame, method: str, title: str) -> bytes:
     ax.set_yticks(y)
     ax.set_yticklabels(d["parameter"])
     ax.axvline(0, color="black", lw=0.6)
-    ax.set_xlabel("Sobol index (share of output variance)" if method == "sobol"
-                  else "elementary effect (output units)")
+    ax.set_xlabel("Sobol index (share of output variance); bars: 95% bootstrap interval"
+                  if method == "sobol" else
+                  "elementary effect (output units); bar on mu*: 95% bootstrap interval")
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)  # outside the bars
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     buf = io.BytesIO()

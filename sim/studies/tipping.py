@@ -14,6 +14,7 @@ scenario's own values marked) and the table of cells in docs/STUDIES.md.
 from __future__ import annotations
 
 import io
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from sim.errors import ConfigError, OneLineParser, fail, int_at_least
 from sim.report.plots import OUTCOME_COLOURS
 from sim.studies.common import MAX_JOBS, OUTCOMES, fast_mode, scenario_dict
 from sim.studies.phase import phase_table, plain_label
+
+log = logging.getLogger("sim.tipping")  # not __name__: run as -m it is __main__
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,20 @@ PAIRS = {
         ("uncertainties", "alignment_beta", (2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.5, 8.0)),
         "incidents raise risk concern and so the depth the UN can agree (6.7, 6.8); beta sets "
         "whether camps form at all (6.10)"),
+    "regime_pull": Pair(
+        "regime_pull", "un_led",
+        ("uncertainties", "propensity_regime", (0.0, 0.25, 0.4, 0.5, 0.6, 0.75, 1.0)),
+        ("uncertainties", "alignment_beta", (2.0, 3.0, 4.0, 5.0, 6.5, 8.0)),
+        "a shared regime draws its members together (6.10; the UN channel China and every "
+        "Chinese expert asks for, 001, 003, is meant to be shared); beta sets whether camps "
+        "form at all (6.10)"),
+    "invitations_rivalry": Pair(
+        "invitations_rivalry", "un_led",
+        ("uncertainties", "like_minded", (-0.6, -0.5, -0.4, -0.3, -0.2, -0.1, 0.0)),
+        ("uncertainties", "propensity_rivalry", (0.5, 0.7, 0.85, 1.0, 1.5, 2.0)),
+        "who a like-minded forum invites (000: a summit framed for like-minded countries; 002: "
+        "China answered with its own initiative) and how far rivalry pushes the rivals apart "
+        "(6.10, 001)"),
     "rivalry": Pair(
         "rivalry", "un_led",
         ("uncertainties", "rivalry_trust_cut", (0.0, 0.016, 0.032, 0.048, 0.064, 0.08)),
@@ -77,11 +94,13 @@ def check_ranges(pair: Pair) -> None:
 
 
 def run_pair(pair: Pair, seeds: int = 50, jobs: int = MAX_JOBS, steps: int = 60,
-             fast: bool = False) -> pd.DataFrame:
-    """The cells of one pair: shares of each outcome, the majority and its share."""
+             fast: bool = False, progress: bool = False) -> pd.DataFrame:
+    """The cells of one pair: shares of each outcome, the majority and its share.
+    ``progress`` shows the batch runner's bar (runs done, rate, time left) on stderr."""
     check_ranges(pair)
     cells, _ = phase_table(pair.override(pair.x, fast), pair.override(pair.y, fast),
-                           scenario=pair.scenario, seeds=seeds, steps=steps, jobs=jobs)
+                           scenario=pair.scenario, seeds=seeds, steps=steps, jobs=jobs,
+                           progress=progress)
     return with_majority(cells)
 
 
@@ -198,9 +217,14 @@ def main(argv: list[str] | None = None) -> None:
     seeds = args.seeds or (2 if fast else 50)
     steps = 12 if fast else 60
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in args.pair or sorted(PAIRS):
+    names = args.pair or sorted(PAIRS)
+    for k, name in enumerate(names, 1):
         pair = PAIRS[name]
         t0 = time.perf_counter()
+        if not args.replot:  # progress at INFO level of the sim logger (-q silences it)
+            cells_n = 4 if fast else len(pair.x[2]) * len(pair.y[2])
+            log.info(f"pair {k}/{len(names)}: {name}, {cells_n} cells x {seeds} seeds = "
+                     f"{cells_n * seeds:,} runs")
         stem = args.out / f"tipping_{name}"
         try:
             if args.replot:
@@ -209,7 +233,8 @@ def main(argv: list[str] | None = None) -> None:
                 cells = with_majority(pd.read_csv(stem.with_suffix(".csv")))
                 seeds = int(cells["runs"].max())
             else:
-                cells = run_pair(pair, seeds=seeds, jobs=args.jobs, steps=steps, fast=fast)
+                cells = run_pair(pair, seeds=seeds, jobs=args.jobs, steps=steps, fast=fast,
+                                 progress=log.isEnabledFor(logging.INFO))
         except ConfigError as exc:
             fail(exc)
         base = (scenario_value(pair.scenario, *pair.x[:2])[0],
