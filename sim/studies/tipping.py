@@ -27,7 +27,7 @@ from sim.report.plots import OUTCOME_COLOURS
 from sim.studies.common import MAX_JOBS, OUTCOMES, fast_mode, scenario_dict
 from sim.studies.phase import phase_table, plain_label
 
-log = logging.getLogger("sim.tipping")  # not __name__: run as -m it is __main__
+log = logging.getLogger("sim.studies.tipping")  # not __name__: run as -m it is __main__
 
 
 @dataclass(frozen=True)
