@@ -125,6 +125,7 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
                  for c in (e.actor, *(e.targets if e.kind == "rivalry" else ()))]
         self._support = support(n, [*np.flatnonzero(self.supply > 0), *named])
         self._j = np.empty((n, n))  # the month's propensities
+        self._spare_baseline: np.ndarray | None = None  # large rosters: the step's other one
         self._regime_term: np.ndarray | None = None  # propensity_regime * shared_depth
 
         self._calls: list[_Call] = []

@@ -120,8 +120,9 @@ class MonthMixin:
         """Step 5, verification: each pair with a link observes with its probability what the
         other implemented and updates trust (docs/ODD.md 6.4). One uniform per ordered pair,
         as a whole (N, N) draw; on a large roster only the rows with a link are drawn (the
-        generator skips the rest). Returns the trust after it: ``t0`` itself when no pair has
-        a link, else a new array."""
+        generator skips the rest) and trust is updated in place, block by block
+        (trust_m.verify_rows_inplace). Returns the trust after it: ``t0`` itself on a large
+        roster or when no pair has a link, else a new array."""
         p, rng, n, book = self.p, self.rng, self.n, self.book
         rows = book.link_rows
         if not rows.size:
@@ -133,14 +134,19 @@ class MonthMixin:
             t1 = trust_m.verification_update(t0, observed, ok, p["trust_gain"], p["trust_loss"])
             np.subtract(t1, t0, out=self.ledger.slot("verification"))
             return t1
-        observed = uniform_rows(rng, n, book.link_runs) < book.verif[rows]
-        self.verified[rows] = np.where(observed, self.implemented[None, :], self.verified[rows])
-        t1 = t0.copy()
-        before = t0[rows]
-        t1[rows] = after = trust_m.verification_update(before, observed, ok, p["trust_gain"],
-                                                       p["trust_loss"])
-        self.ledger.put_rows("verification", rows, after - before)
-        return t1
+        if not hasattr(rng.bit_generator, "advance"):  # draws the whole matrix (see draws.py)
+            observed = uniform_rows(rng, n, book.link_runs) < book.verif[rows]
+            self.verified[rows] = np.where(observed, self.implemented[None, :],
+                                           self.verified[rows])
+            before = t0[rows]
+            t0[rows] = after = trust_m.verification_update(before, observed, ok, p["trust_gain"],
+                                                           p["trust_loss"])
+            self.ledger.put_rows("verification", rows, after - before)
+            return t0
+        trust_m.verify_rows_inplace(rng, book.link_runs, t0, book.verif, self.verified,
+                                    self.implemented, ok, p["trust_gain"], p["trust_loss"],
+                                    self.ledger.slot_rows("verification", rows))
+        return t0
 
     def _rivalry_cut(self, t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Step 5, rivalry outside AI and controls either way erode trust. Returns this
@@ -153,7 +159,7 @@ class MonthMixin:
             t2 = trust_m.rivalry_cut(t1, felt, cut)
             np.subtract(t2, t1, out=ledger.slot("rivalry"))
             return t2, felt
-        t = t1.copy() if t1 is t0 else t1
+        t = t1.copy() if t1 is t0 and self.n <= WHOLE_UP_TO else t1  # large: in place
         felt_r, felt_c = trust_m.felt_rivalry_rows(self.rivalry, self.controls, s.rows, weight)
         t1_r, t1_c = crossing(t, s)
         t2_r = trust_m.rivalry_cut(t1_r, felt_r, cut)
@@ -169,12 +175,27 @@ class MonthMixin:
         p, n, ledger, s = self.p, self.n, self.ledger, self._support
         t0 = self.trust
         t, felt = self._rivalry_cut(t0, self._verification(t0, ok))
-        baseline = np.empty((n, n))
-        trust_m.relax_clip_drift(t, self.baseline, p["trust_relax"], p["trust_drift"],
-                                 new_baseline=baseline, d_relax=ledger.slot("relaxation"),
-                                 d_bounds=ledger.slot("bounds"), d_drift=ledger.slot(DRIFT))
+        # the new baseline: a fresh matrix on a small roster; a large one alternates between
+        # two (a fresh 2,000 x 2,000 matrix costs its page faults every month)
+        spare = self._spare_baseline if n > WHOLE_UP_TO else None
+        baseline = np.empty((n, n)) if spare is None or spare is self.baseline else spare
+        if ledger.cumulative is None:  # no per-pair record: the changes' sums alone
+            tree = ledger.pairwise
+            sums = trust_m.relax_clip_drift_sums(t, self.baseline, p["trust_relax"],
+                                                 p["trust_drift"], new_baseline=baseline,
+                                                 leaves=tree.leaves)
+            for cause, parts in zip(("relaxation", "bounds", DRIFT), sums, strict=True):
+                ledger.add_step_sum(cause, tree.total(parts))
+            clipped = True
+        else:
+            clipped = trust_m.relax_clip_drift(
+                t, self.baseline, p["trust_relax"], p["trust_drift"], new_baseline=baseline,
+                d_relax=ledger.slot("relaxation"), d_bounds=ledger.slot("bounds"),
+                d_drift=ledger.slot(DRIFT))
+        if n > WHOLE_UP_TO:
+            self._spare_baseline = self.baseline
         self.trust, self.baseline = t, baseline
-        ledger.close_step()
+        ledger.close_step(zero=() if clipped else ("bounds",))
         fade = 1.0 - p["rivalry_decay"]
         if s.dense:
             self.rivalry *= fade

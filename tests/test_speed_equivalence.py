@@ -412,3 +412,82 @@ def test_ledger_step_slots_record_what_add_records(n):
     if plain.cumulative is not None:
         for cause in plain.cumulative:
             assert same(plain.cumulative[cause], fast.cumulative[cause])
+
+
+@pytest.mark.parametrize("size,leaf", [(1, 128), (127, 128), (5000, 128), (160_801, 4096),
+                                       (4_000_000, 1 << 15)])
+def test_pairwise_sum_from_leaves_is_the_sum(size, leaf):
+    """The sum of a contiguous array rebuilt from the sums of PairwiseSum's leaves is
+    ndarray.sum() (numpy's pairwise summation), bit for bit, whatever the magnitudes."""
+    from sim.ledger import PairwiseSum
+    rng = np.random.default_rng(size)
+    tree = PairwiseSum(size, leaf)
+    assert tree.leaves[0][0] == 0 and tree.leaves[-1][1] == size
+    assert all(a[1] == b[0] for a, b in zip(tree.leaves, tree.leaves[1:]))
+    for scale in (1.0, 1e-9, 1e9):
+        x = rng.normal(size=size) * scale * rng.choice([1e-6, 1.0, 1e6], size=size)
+        assert tree.total([np.add.reduce(x[a:b]) for a, b in tree.leaves]) == x.sum()
+
+
+@pytest.mark.parametrize("n,leaf", [(14, 128), (37, 300), (401, 1 << 15)])
+def test_relax_clip_drift_sums_is_the_plain_sequence(n, leaf):
+    from sim.ledger import PairwiseSum
+    rng = np.random.default_rng(n)
+    t2 = rng.uniform(-0.05, 1.05, (n, n))
+    base = rng.random((n, n))
+    np.fill_diagonal(base, 1.0)
+    t3 = trust_m.relax_toward_affinity(t2, base, 0.02)
+    trust = trust_m.clip_trust(t3)
+    new_base = trust_m.drift_baseline(base, trust, 0.01)
+    tree = PairwiseSum(n * n, leaf)
+    out, nb = t2.copy(), np.empty((n, n))
+    sums = trust_m.relax_clip_drift_sums(out, base, 0.02, 0.01, new_baseline=nb,
+                                         leaves=tree.leaves)
+    assert same(out, trust) and same(nb, new_base)
+    for parts, change in zip(sums, (t3 - t2, trust - t3, new_base - base), strict=True):
+        assert tree.total(parts) == change.sum()
+
+
+@pytest.mark.parametrize("n,runs", [(70, [(0, 70)]), (70, [(3, 9), (20, 21), (50, 70)]),
+                                    (130, [(0, 5), (129, 130)]), (70, [])])
+def test_verify_rows_inplace_is_the_plain_update(n, runs):
+    rng = np.random.default_rng(n + len(runs))
+    rows = np.array([r for a, b in runs for r in range(a, b)], dtype=np.intp)
+    trust = rng.random((n, n))
+    verif = rng.random((n, n)) * (rng.random((n, n)) < 0.7)
+    verified, implemented = rng.random((n, n)), rng.random(n)
+    ok = rng.random(n) < 0.6
+    g1, g2 = np.random.default_rng(4), np.random.default_rng(4)
+    observed = uniform_rows(g1, n, runs) < verif[rows]
+    want_verified = verified.copy()
+    want_verified[rows] = np.where(observed, implemented[None, :], verified[rows])
+    want = trust.copy()
+    want[rows] = trust_m.verification_update(trust[rows], observed, ok, 0.05, 0.2)
+    delta = np.zeros((n, n))
+    got = trust.copy()
+    trust_m.verify_rows_inplace(g2, runs, got, verif, verified, implemented, ok, 0.05, 0.2,
+                                delta, block=500)
+    assert same(got, want) and same(verified, want_verified) and same(delta, want - trust)
+    assert g1.random() == g2.random()
+
+
+def test_ledger_slot_rows_and_known_zero_slots_record_what_add_records():
+    n = 70  # past SUM_WHOLE_UP_TO: the slots are summed one by one
+    rng = np.random.default_rng(11)
+    plain, fast = TrustLedger(n), TrustLedger(n)
+    for month, rows in enumerate((np.array([1, 5, 6]), np.array([5, 6, 9]), np.array([2]))):
+        change = np.zeros((n, n))
+        change[rows] = rng.normal(size=(rows.size, n))
+        plain.add("verification", change)
+        fast.slot_rows("verification", rows)[rows] = change[rows]
+        plain.add("bounds", np.zeros((n, n)))
+        fast.slot("bounds")[...] = 0.0
+        drift = rng.normal(size=(n, n))
+        plain.add("drift", drift)
+        fast.add_step_sum("drift", float(drift.sum()))
+        fast.close_step(zero=("bounds",))
+        plain.close(month + 1), fast.close(month + 1)
+        assert not np.delete(fast.step[0], rows, axis=0).any()
+    assert plain.rows == fast.rows
+    for cause in plain.cumulative:
+        assert same(plain.cumulative[cause], fast.cumulative[cause]) or cause == "drift"
