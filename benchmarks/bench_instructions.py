@@ -2,12 +2,16 @@
 
     valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*qsort*' \\
         --callgrind-out-file=/dev/null python benchmarks/bench_instructions.py \\
-        [--scenario NAME] [--runs N]
+        [--scenario NAME] [--runs N] [--no-collect]
 
 callgrind counts only inside libc's qsort, and the runs are made from inside a qsort comparator
-(through ctypes), so imports and model set-up are left out; reading the observables back (which
-settles the trust splits the collector defers) is counted. Divide the "Collected" total that
-valgrind prints by the number of runs (default 5). Takes about two minutes.
+(through ctypes), so imports and model set-up are left out; reading the observables back is
+counted. Divide the "Collected" total that valgrind prints by the number of runs (default 5).
+Takes about two minutes.
+
+``--no-collect``: the same runs without the monthly data collection (Mesa's ``collect`` and
+the reporters it calls, polarization's among them); the difference from a run with it is what
+observation costs (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ def main() -> None:
     ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="baseline")
     ap.add_argument("--runs", type=int_at_least(1), default=5)
+    ap.add_argument("--no-collect", action="store_true",
+                    help="leave out the monthly data collection (to measure its share)")
     args = ap.parse_args()
     name, runs = args.scenario, args.runs
     try:
@@ -31,11 +37,14 @@ def main() -> None:
         fail(err)
     GovernanceModel(run).run()  # warm-up, outside the count
     models = [GovernanceModel(sim.with_seed(run, r)) for r in range(runs)]
+    if args.no_collect:
+        for model in models:
+            model.datacollector.collect = lambda _model: None
 
     def compare(_a, _b) -> int:
         for model in models:
             model.run()
-            assert model.obs  # reading the data settles the collector's deferred trust split
+            assert model.obs  # reading the data back
         return 0
 
     pair = (ctypes.c_int * 2)(1, 2)

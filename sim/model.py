@@ -15,7 +15,7 @@ from mesa.time import Priority, Schedule
 
 from sim import metrics
 from sim.agents import Country, Lab
-from sim.collector import ObservablesCollector
+from sim.collector import observables_collector
 from sim.config import VENUE_TYPES, Event, RunConfig, Venue
 from sim.ledger import TrustLedger
 from sim.mechanisms import alignment as align_m
@@ -126,6 +126,12 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         self._support = support(n, [*np.flatnonzero(self.supply > 0), *named])
         self._j = np.empty((n, n))  # the month's propensities
         self._spare_baseline: np.ndarray | None = None  # large rosters: the step's other one
+        # kept between the changes of their inputs (supply never changes)
+        self._supplier = self.supply > 0
+        self._supplier_rows = np.flatnonzero(self._supplier)
+        self._hawk: np.ndarray | None = None  # month._hawk_col (hawkishness events drop it)
+        self._club_factor: np.ndarray | None = None  # month._club (regime changes drop it)
+        self._lab_dot = self._lab_sum = 0.0  # the labs' safety, as the last observation weighed it
         self._regime_term: np.ndarray | None = None  # propensity_regime * shared_depth
 
         self._calls: list[_Call] = []
@@ -143,7 +149,7 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
             self._schedule_venue(venue, venue.months)
 
         self._observed: dict[str, float] = {}
-        self.datacollector = ObservablesCollector(metrics.OBSERVABLES)
+        self.datacollector = observables_collector(metrics.OBSERVABLES)
         self._observe()
         self.datacollector.collect(self)
 
@@ -207,6 +213,7 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
                 arr[i] = clip(arr[i] + delta, 0.0, 1.0)
         elif attr == "hawkishness":
             self.hawkishness[i] = clip(self.hawkishness[i] + delta, 0.0, 1.0)
+            self._hawk = None
         else:
             t = VENUE_TYPES.index(attr.split(".", 1)[1])
             self.legitimacy[i, t] = clip(self.legitimacy[i, t] + delta, 0.0, 1.0)
@@ -219,6 +226,7 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         kept = self.book.refresh(self.month, self.p["regime_lapse"])
         w = self.p["propensity_regime"]
         self._regime_term = w * self.book.shared_depth if w and self.book.active.any() else None
+        self._club_factor = None
         self.commitment = np.maximum(self.domestic, kept)
         np.minimum(self.obligation, self.commitment, out=self.obligation)
 
@@ -273,13 +281,16 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         return self.book.structure(self.capability, *self.poles)
 
     def _observe(self) -> None:
-        """This month's observables (metrics.OBSERVABLES) but polarization, which the collector
-        settles when the data are read, and the regime rows."""
+        """This month's observables (metrics.OBSERVABLES) but polarization, which its reporter
+        computes (sim.collector), and the regime rows."""
         self.lab_cap = lab_cap = self.lab_share * self.capability[self.lab_home]
         cap = self.capability
         camp_a, camp_b = self.camps()
         total = float(cap.sum())
-        rs = self.regimes()
+        rs = self.book.structure(cap, *self.poles, total=total)
+        if lab_cap.size:
+            self._lab_dot, self._lab_sum = float(lab_cap.dot(self.lab_safety)), float(lab_cap.sum())
+        rows, n = self._supplier_rows, self.n
         self._observed = {
             "mean_trust": metrics.mean_trust(self.trust),
             "cross_camp_trust": metrics.cross_camp_trust(self.trust, camp_a, camp_b),
@@ -289,12 +300,13 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
             "regime_depth": rs.depth,
             "regime_coverage": rs.coverage,
             "shared_depth": rs.shared_depth,
-            "global_safety": metrics.global_safety(cap, self.implemented),
-            "mean_controls": metrics.mean_controls(self.controls, self.supply),
+            "global_safety": float(cap.dot(self.implemented) / total),  # metrics.global_safety
+            # metrics.mean_controls, its supplier rows kept
+            "mean_controls": float(self.controls.take(rows, 0).sum()) / (rows.size * (n - 1))
+            if rows.size and n > 1 else 0.0,
             "capability_gap": metrics.capability_gap(cap),
             "incidents": float(self.incidents),
-            "lab_safety": float(lab_cap.dot(self.lab_safety)) / float(lab_cap.sum())
-            if lab_cap.size else 0.0,
+            "lab_safety": self._lab_dot / self._lab_sum if lab_cap.size else 0.0,
             "deals": float(self.deal_count),
         }
         self.book.record(self.steps, cap)

@@ -41,7 +41,7 @@ class MonthMixin:
         if self.regime_depth.size:
             # during the step that closes month k, self.month is already k + 1
             leaving = self.shortfall >= p["shortfall_limit"]
-            if leaving.any() or self.book.lapsing(self.month, p["regime_lapse"]):
+            if np.count_nonzero(leaving) or self.book.lapsing(self.month, p["regime_lapse"]):
                 self.regime_members[:, leaving] = False
                 self.shortfall[leaving] = 0
                 self._regimes_changed()
@@ -51,7 +51,9 @@ class MonthMixin:
         cap_home = self.capability[home]
         lab_cap = self.lab_cap  # labs' capability, from the last observation (still current)
         if lab_cap.size:
-            x = float(lab_cap.dot(self.lab_safety)) / max(float(lab_cap.sum()), 1e-12)
+            # the labs' safe share as the last observation weighed it (lab_cap and lab_safety
+            # have not changed since): dot / sum (model._observe)
+            x = self._lab_dot / max(self._lab_sum, 1e-12)
             gap = 1.0 - cap_home / self.capability.max()
             s = lab_m.effective_speedup(p["race_s"], gap)
             advantage = lab_m.payoff_advantage(x, p["race_b"], p["race_c"], p["race_B"],
@@ -218,17 +220,42 @@ class MonthMixin:
             self.trust, self._regime_term, dep, felt, s, p["propensity_trust_neutral"],
             p["propensity_dependence"], p["propensity_rivalry"], out=self._j)
 
+    def _hawk_col(self) -> np.ndarray:
+        """(hawkishness * (supply > 0))[rows][:, None], the suppliers' hawkishness as
+        control_pressure_rows weighs it on the support's rows (all rows when dense); kept
+        until a government event moves hawkishness (model._shift drops it)."""
+        if self._hawk is None:
+            rows = None if self._support.dense else self._support.rows
+            hw = self.hawkishness * self._supplier
+            self._hawk = (hw if rows is None else hw[rows])[:, None]
+        return self._hawk
+
+    def _club(self) -> np.ndarray | None:
+        """1 - club_easing * shared_depth on the support's rows (all rows when dense), as
+        control_pressure_rows takes it; kept until the regimes change (model._regimes_changed
+        drops it). None when club_easing is 0."""
+        ce = self.p["club_easing"]
+        if not ce:
+            return None
+        if self._club_factor is None:
+            depth = self.shared_depth if self._support.dense else \
+                self.shared_depth[self._support.rows]
+            self._club_factor = 1.0 - ce * depth
+        return self._club_factor
+
     def _controls_month(self) -> None:
         """Step 7 (docs/ODD.md 6.6). On a sparse support, on its rows only: only suppliers,
         and countries named in controls events, ever hold controls."""
         p, s = self.p, self._support
         if s.dense:
-            target = ctrl_m.control_pressure(
-                self.capability, self.trust, self.verified, self.rivalry, self.hawkishness,
-                self.supply, self.alignment, self.shared_depth, p["threat_capability"],
-                p["threat_unsafe"], p["threat_rivalry"], p["club_easing"])
-            target = ctrl_m.follow_leaders(target, self.controls, self.alignment, self.supply,
-                                           self.poles, p["controls_follow"])
+            target = ctrl_m.control_pressure_rows(
+                None, self.capability, self.trust, self.verified, self.rivalry,
+                self.hawkishness, self.supply, self.alignment, self.shared_depth,
+                p["threat_capability"], p["threat_unsafe"], p["threat_rivalry"],
+                p["club_easing"], hawk_col=self._hawk_col(), club=self._club())
+            target = ctrl_m.follow_leaders_rows(None, target, self.controls, self.alignment,
+                                                self.supply, self.poles, p["controls_follow"],
+                                                supplier=self._supplier)
             c = ctrl_m.adjust_controls(self.controls, target, p["controls_tighten_rate"],
                                        p["controls_relax_rate"])
             if p["safety_for_compute"]:
@@ -243,9 +270,11 @@ class MonthMixin:
         target = ctrl_m.control_pressure_rows(
             r, self.capability, self.trust, self.verified, self.rivalry, self.hawkishness,
             self.supply, self.alignment, self.shared_depth, p["threat_capability"],
-            p["threat_unsafe"], p["threat_rivalry"], p["club_easing"])
+            p["threat_unsafe"], p["threat_rivalry"], p["club_easing"],
+            hawk_col=self._hawk_col(), club=self._club())
         target = ctrl_m.follow_leaders_rows(r, target, self.controls, self.alignment,
-                                            self.supply, self.poles, p["controls_follow"])
+                                            self.supply, self.poles, p["controls_follow"],
+                                            supplier=self._supplier)
         c = ctrl_m.adjust_controls(self.controls[r], target, p["controls_tighten_rate"],
                                    p["controls_relax_rate"])
         if p["safety_for_compute"]:

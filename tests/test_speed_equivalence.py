@@ -423,7 +423,7 @@ def test_pairwise_sum_from_leaves_is_the_sum(size, leaf):
     rng = np.random.default_rng(size)
     tree = PairwiseSum(size, leaf)
     assert tree.leaves[0][0] == 0 and tree.leaves[-1][1] == size
-    assert all(a[1] == b[0] for a, b in zip(tree.leaves, tree.leaves[1:]))
+    assert all(a[1] == b[0] for a, b in zip(tree.leaves, tree.leaves[1:], strict=False))
     for scale in (1.0, 1e-9, 1e9):
         x = rng.normal(size=size) * scale * rng.choice([1e-6, 1.0, 1e6], size=size)
         assert tree.total([np.add.reduce(x[a:b]) for a, b in tree.leaves]) == x.sum()
@@ -491,3 +491,46 @@ def test_ledger_slot_rows_and_known_zero_slots_record_what_add_records():
     assert plain.rows == fast.rows
     for cause in plain.cumulative:
         assert same(plain.cumulative[cause], fast.cumulative[cause]) or cause == "drift"
+
+
+def test_controls_with_kept_factors_match_the_plain_forms():
+    """control_pressure_rows with the factors the model keeps between changes of their inputs
+    (the suppliers' hawkishness, the club factor) and follow_leaders_rows with the supplier
+    mask kept are the plain forms."""
+    rng = np.random.default_rng(13)
+    n = 14
+    rows = np.array([0, 1, 2, 5, 9])
+    controls, rivalry, supply = sparse_world(rng, n, rows)
+    cap, trust, verified = rng.random(n) + 0.1, rng.random((n, n)), rng.random((n, n))
+    align, hawk, depth = rng.uniform(-1, 1, n), rng.random(n), rng.random((n, n))
+    args = (cap, trust, verified, rivalry, hawk, supply, align, depth, 1.0, 0.6, 1.0, 0.5)
+    plain = control_pressure_plain(*args)
+    for r in (None, rows):
+        pick = (lambda x: x) if r is None else (lambda x: x[r])
+        kept = ctrl_m.control_pressure_rows(
+            r, *args, hawk_col=pick(hawk * (supply > 0))[:, None], club=pick(1.0 - 0.5 * depth))
+        assert same(kept, pick(plain))
+        for poles in ((0, 1), (2, 0)):
+            full = follow_leaders_plain(plain, controls, align, supply, poles, 0.7)
+            got = ctrl_m.follow_leaders_rows(r, pick(plain), controls, align, supply, poles, 0.7,
+                                             supplier=supply > 0)
+            assert same(got, pick(full))
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "safety_for_compute"])
+def test_observables_are_the_metrics_plain_forms(scenario):
+    """The observables the model computes with kept parts (supplier rows, world capability,
+    the labs' weighted safety) are metrics' plain functions of the state, month by month."""
+    m = GovernanceModel(sim.load_config(scenario, seed=3, steps=24))
+    while m.steps < m.n_steps:
+        m.step()
+        o, cap = m._observed, m.capability
+        assert o["mean_controls"] == metrics.mean_controls(m.controls, m.supply)
+        assert o["global_safety"] == metrics.global_safety(cap, m.implemented)
+        lab_cap = m.lab_share * cap[m.lab_home]
+        assert o["lab_safety"] == float(lab_cap.dot(m.lab_safety)) / float(lab_cap.sum())
+        assert m.book.structure(cap, *m.poles, total=float(cap.sum())) == \
+            metrics.regime_structure(m.regime_members, m.regime_depth, m.regime_active, cap,
+                                     *m.poles)
+        assert m.datacollector.model_vars["polarization"][-1] == metrics.polarization(
+            m.alignment, cap)
