@@ -131,6 +131,9 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         self._supplier_rows = np.flatnonzero(self._supplier)
         self._hawk: np.ndarray | None = None  # month._hawk_col (hawkishness events drop it)
         self._club_factor: np.ndarray | None = None  # month._club (regime changes drop it)
+        self._trust_rates = np.array([p["trust_loss"], p["trust_gain"]])  # by compliance
+        self._units_cap = np.empty(n_labs + n)  # the incident hazard's units: labs, then states
+        self._units_safe = np.empty(n_labs + n)
         self._lab_dot = self._lab_sum = 0.0  # the labs' safety, as the last observation weighed it
         self._regime_term: np.ndarray | None = None  # propensity_regime * shared_depth
 

@@ -104,8 +104,11 @@ class MonthMixin:
         self.pressure = comp_m.race_pressure(self.capability)
 
         # 9. incidents
-        units_cap = np.concatenate([lab_cap, self.residual_share * self.capability])
-        units_safe = np.concatenate([self.lab_safety, self.implemented])
+        units_cap, units_safe, n_labs = self._units_cap, self._units_safe, lab_cap.size
+        units_cap[:n_labs] = lab_cap  # labs, then states (the concatenation, in place)
+        np.multiply(self.residual_share, self.capability, out=units_cap[n_labs:])
+        units_safe[:n_labs] = self.lab_safety
+        units_safe[n_labs:] = self.implemented
         lam = inc_m.hazard(units_cap, units_safe, self._exposure, p["incident_rate"])
         k = int(rng.poisson(lam))
         self.incidents += k
@@ -132,8 +135,9 @@ class MonthMixin:
             return t0
         if n <= WHOLE_UP_TO:
             observed = rng.random((n, n)) < book.verif
-            self.verified = np.where(observed, self.implemented[None, :], self.verified)
-            t1 = trust_m.verification_update(t0, observed, ok, p["trust_gain"], p["trust_loss"])
+            np.copyto(self.verified, self.implemented, where=observed)  # np.where, in place
+            t1 = trust_m.verification_update(t0, observed, ok, p["trust_gain"], p["trust_loss"],
+                                             rate=self._trust_rates.take(ok))
             np.subtract(t1, t0, out=self.ledger.slot("verification"))
             return t1
         if not hasattr(rng.bit_generator, "advance"):  # draws the whole matrix (see draws.py)

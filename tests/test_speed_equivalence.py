@@ -506,7 +506,7 @@ def test_controls_with_kept_factors_match_the_plain_forms():
     args = (cap, trust, verified, rivalry, hawk, supply, align, depth, 1.0, 0.6, 1.0, 0.5)
     plain = control_pressure_plain(*args)
     for r in (None, rows):
-        pick = (lambda x: x) if r is None else (lambda x: x[r])
+        pick = (lambda x: x) if r is None else (lambda x, r=r: x[r])
         kept = ctrl_m.control_pressure_rows(
             r, *args, hawk_col=pick(hawk * (supply > 0))[:, None], club=pick(1.0 - 0.5 * depth))
         assert same(kept, pick(plain))
@@ -534,3 +534,22 @@ def test_observables_are_the_metrics_plain_forms(scenario):
                                      *m.poles)
         assert m.datacollector.model_vars["polarization"][-1] == metrics.polarization(
             m.alignment, cap)
+
+
+def test_monthly_forms_without_where_are_the_where_forms():
+    """The step's replacements of np.where (the verification rates by compliance, the
+    controls' rates, the shortfall streak) give the same arrays, dtype included."""
+    rng = np.random.default_rng(21)
+    ok = rng.random(30) < 0.5
+    assert same(np.array([0.2, 0.05]).take(ok), np.where(ok, 0.05, 0.2))
+    trust, observed = rng.random((30, 30)), rng.random((30, 30)) < 0.3
+    assert same(trust_m.verification_update(trust, observed, ok, 0.05, 0.2,
+                                            rate=np.array([0.2, 0.05]).take(ok)),
+                trust_m.verification_update(trust, observed, ok, 0.05, 0.2))
+    controls, pressure = rng.random((6, 30)), rng.random((6, 30))
+    rate = np.where(pressure > controls, 0.08, 0.01)
+    assert same(ctrl_m.adjust_controls(controls, pressure, 0.08, 0.01),
+                controls + rate * (pressure - controls))
+    streak, short = rng.integers(0, 9, 30), rng.random(30) < 0.5
+    got = reg_m.shortfall_streak(streak, short)
+    assert same(got, np.where(short, streak + 1, 0)) and got.dtype == streak.dtype

@@ -47,7 +47,9 @@ def follow_leaders(pressure: np.ndarray, controls: np.ndarray, alignment: np.nda
 def adjust_controls(controls: np.ndarray, pressure: np.ndarray, tighten: float,
                     relax: float) -> np.ndarray:
     """Move toward pressure: fast when tightening (rate ``tighten``), slow when relaxing."""
-    rate = np.where(pressure > controls, tighten, relax)
+    rate = np.empty_like(pressure)  # np.where(pressure > controls, tighten, relax)
+    rate.fill(relax)
+    np.copyto(rate, tighten, where=pressure > controls)
     return controls + rate * (pressure - controls)
 
 

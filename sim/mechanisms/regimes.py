@@ -49,7 +49,7 @@ def member_max(members: np.ndarray, values: np.ndarray, active: np.ndarray) -> n
 
 def shortfall_streak(streak: np.ndarray, short: np.ndarray) -> np.ndarray:
     """Months in a row each country has fallen short of a non-zero obligation."""
-    return np.where(short, streak + 1, 0)
+    return (streak + 1) * short  # np.where(short, streak + 1, 0)
 
 
 def coverage(members: np.ndarray, capability: np.ndarray) -> np.ndarray:

@@ -20,14 +20,16 @@ def relax_toward_affinity(trust: np.ndarray, affinity: np.ndarray, rate: float) 
 
 
 def verification_update(trust: np.ndarray, observed: np.ndarray, complied: np.ndarray,
-                        gain: float, loss: float) -> np.ndarray:
+                        gain: float, loss: float, rate: np.ndarray | None = None) -> np.ndarray:
     """Update on what verification lets each observer see this month.
 
     observed[i, j]: i observed j (bool); complied[j]: j's implementation met its commitment.
     Compliance closes a share ``gain`` of the gap to 1; a shortfall removes a share ``loss`` of
-    the trust held. Unobserved pairs are unchanged.
+    the trust held. Unobserved pairs are unchanged. ``rate``: where(complied, gain, loss),
+    when the caller has it.
     """
-    rate = np.where(complied, gain, loss)  # both moves close a gap: to 1 (kept), to 0 (broken)
+    if rate is None:  # both moves close a gap: to 1 (kept), to 0 (broken)
+        rate = np.where(complied, gain, loss)
     return trust + observed * (rate * (complied - trust))
 
 
