@@ -15,7 +15,7 @@ from mesa.time import Priority, Schedule
 
 from sim import metrics
 from sim.agents import Country, Lab
-from sim.collector import observables_collector
+from sim.collector import DeferredPolarization, observables_collector
 from sim.config import VENUE_TYPES, Event, RunConfig, Venue
 from sim.ledger import TrustLedger
 from sim.mechanisms import alignment as align_m
@@ -152,9 +152,10 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
             self._schedule_venue(venue, venue.months)
 
         self._observed: dict[str, float] = {}
-        self.datacollector = observables_collector(metrics.OBSERVABLES)
+        self._collector = observables_collector(metrics.OBSERVABLES)
+        self._polarization = DeferredPolarization()
         self._observe()
-        self.datacollector.collect(self)
+        self._collect()
 
     # -- scheduling -------------------------------------------------------------------------
 
@@ -268,6 +269,17 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         return self
 
     # -- observables ------------------------------------------------------------------------
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """The run's Mesa DataCollector (sim.collector), its pending polarization settled."""
+        self._polarization.settle(self._collector.model_vars)
+        return self._collector
+
+    def _collect(self) -> None:
+        """The month's data collection: Mesa's collect, polarization's inputs kept."""
+        self._collector.collect(self)
+        self._polarization.keep(self._collector.model_vars, self.alignment, self.capability)
 
     @property
     def obs(self) -> dict[str, float]:

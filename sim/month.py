@@ -119,7 +119,7 @@ class MonthMixin:
         # 10. data collection
         ledger.close(self.steps)
         self._observe()
-        self.datacollector.collect(self)
+        self._collect()
 
     def _verification(self, t0: np.ndarray, ok: np.ndarray) -> np.ndarray:
         """Step 5, verification: each pair with a link observes with its probability what the
