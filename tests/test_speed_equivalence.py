@@ -171,18 +171,18 @@ def test_controls_on_rows_match_the_whole_matrices(deal):
     assert same(got, new[rows]) and np.all(np.delete(new, rows, axis=0) == 0)
 
 
-def test_shared_max_blocks_and_linked_rows_match_shared_max():
+def test_shared_max_signatures_and_linked_rows_match_shared_max():
     rng = np.random.default_rng(5)
     n, r = 30, 6
     members = rng.random((r, n)) < np.array([0.9, 0.2, 0.5, 0.1, 0.05, 0.95])[:, None]
     values = np.array([0.3, 0.7, 0.0, 0.5, 0.9, 0.3])
     for active in (np.ones(r, bool), np.array([1, 0, 1, 1, 0, 1], bool), np.zeros(r, bool)):
         plain = reg_m.shared_max(members, values, active)
-        assert same(reg_m.shared_max_blocks(members, values, active), plain)
+        assert same(reg_m.shared_max_signatures(members, (values,), active)[0], plain)
         assert same(reg_m.linked_rows(members, values, active),
                     np.flatnonzero(plain.any(axis=1)))
         both = (values, np.array([0.1, -0.2, 0.0, 0.4, 0.05, 0.2]))
-        for stack_up_to in (1 << 16, 0):  # the stacked masks, and regime by regime
+        for stack_up_to in (1 << 16, 0):  # the stacked masks, and by signatures
             got = reg_m.shared_max_many(members, both, active, stack_up_to)
             assert all(same(g, reg_m.shared_max(members, v, active))
                        for g, v in zip(got, both, strict=True))
