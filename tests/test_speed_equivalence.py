@@ -553,3 +553,25 @@ def test_monthly_forms_without_where_are_the_where_forms():
     streak, short = rng.integers(0, 9, 30), rng.random(30) < 0.5
     got = reg_m.shortfall_streak(streak, short)
     assert same(got, np.where(short, streak + 1, 0)) and got.dtype == streak.dtype
+
+
+def test_deferred_polarization_is_polarization_month_by_month(monkeypatch):
+    """The stock DataCollector's series, polarization settled when read (all at once, or in
+    batches when many months are pending), are polarization computed every month; Mesa's own
+    record of collection times is kept (mesa.batch_run reads it)."""
+    import mesa
+
+    from sim.collector import DeferredPolarization
+    run = sim.load_config("baseline", seed=4, steps=30)
+    eager = GovernanceModel(run)
+    expected = [metrics.polarization(eager.alignment, eager.capability)]
+    while eager.steps < eager.n_steps:
+        eager.step()
+        expected.append(metrics.polarization(eager.alignment, eager.capability))
+    monkeypatch.setattr(DeferredPolarization, "MAX_PENDING", 14 * 7)  # settle every 7 months
+    for model in (GovernanceModel(run).run(), eager):
+        dc = model.datacollector
+        assert type(dc) is mesa.DataCollector
+        assert dc.model_vars["polarization"] == expected
+        assert len(dc.get_model_vars_dataframe()) == len(expected) == 31
+        assert len(dc._collection_steps) == 31  # what mesa.batch_run reads, kept by Mesa
