@@ -1,16 +1,18 @@
-"""The model's data collector: each month's observables, with polarization settled when read.
+"""The model's data collection: Mesa's ``DataCollector``, used as documented, with polarization
+settled when the data are read.
 
-:class:`ObservablesCollector` is a ``mesa.DataCollector`` with one model reporter per observable
-(:data:`sim.model.metrics.OBSERVABLES`), filled from the dict the model computes each month
-(``GovernanceModel._observed``). Mesa's stock ``collect`` calls and deep-copies every reporter in
-turn; the observables are plain floats computed together, so one pass over the dict records the
-same values.
+:func:`observables_collector` builds a stock ``mesa.DataCollector`` with one model reporter per
+observable (:data:`sim.model.metrics.OBSERVABLES`); the model calls its ``collect`` once a month.
+The observables share intermediate results (the camps, the regime structure, world capability),
+so the model computes them together once a month (``GovernanceModel._observed``) and each reporter
+reads its own value from that dict.
 
-Polarization (:func:`sim.model.metrics.polarization`, about forty small array operations) is
-deferred:
-``collect`` keeps the month's alignments and capabilities, and the pending months are settled
-together (:func:`sim.model.metrics.polarization_many`, the same numbers) when the data are read:
-``model_vars``, ``get_model_vars_dataframe``, or the model's ``obs``.
+Polarization (:func:`sim.model.metrics.polarization`, about forty small array operations) would take
+about a tenth of a default run if computed every month (benchmarks/README.md gives the measured
+shares), so it is deferred: its reporter records ``None`` and :class:`DeferredPolarization`
+keeps the month's alignments and capabilities; the pending months are settled together
+(:func:`sim.model.metrics.polarization_many`, the same numbers) into the collector's public
+``model_vars`` when the model's ``datacollector`` is read.
 """
 
 from __future__ import annotations
@@ -25,48 +27,55 @@ from sim.model import metrics
 DEFERRED = "polarization"
 
 
-class ObservablesCollector(mesa.DataCollector):
-    """DataCollector of :data:`sim.model.metrics.OBSERVABLES` (see the module docstring)."""
+def observables_collector(keys: tuple[str, ...] = metrics.OBSERVABLES) -> mesa.DataCollector:
+    """A stock DataCollector of ``keys`` (observables of :data:`sim.model.metrics.OBSERVABLES`);
+    polarization's reporter records ``None`` until :class:`DeferredPolarization` settles it."""
+    return mesa.DataCollector(model_reporters={
+        k: pending if k == DEFERRED else partial(read_observable, key=k) for k in keys})
+
+
+def read_observable(model, key: str) -> float:
+    """The model reporter of observable ``key``: this month's value (``model._observed``)."""
+    return model._observed[key]
+
+
+def pending(model) -> None:
+    """The model reporter of polarization: a place for the value settled when read."""
+    return None
+
+
+class DeferredPolarization:
+    """The months whose polarization is pending: their row in the collector's series and the
+    alignments and capabilities it is computed from."""
 
     MAX_PENDING = 1_000_000  # values held back at most (16 MB), then the pending are settled
 
-    def __init__(self, keys: tuple[str, ...] = metrics.OBSERVABLES):
-        self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (row, alignment, cap)
-        super().__init__(model_reporters={k: partial(_read_observable, key=k) for k in keys})
-        self._keys = tuple(k for k in self._vars if k != DEFERRED)
+    def __init__(self) -> None:
+        self._rows: list[int] = []
+        self._alignments: list[np.ndarray] = []
+        self._capabilities: list[np.ndarray] = []
 
-    @property
-    def model_vars(self) -> dict[str, list]:
-        if self._pending:
-            self._settle()
-        return self._vars
+    def keep(self, model_vars: dict[str, list], alignment: np.ndarray,
+             capability: np.ndarray) -> None:
+        """After ``collect``: keep this month's inputs for the value it left as ``None``."""
+        series = model_vars.get(DEFERRED)
+        if series is None:
+            return
+        self._rows.append(len(series) - 1)
+        self._alignments.append(alignment.copy())
+        self._capabilities.append(capability.copy())
+        if len(self._rows) * alignment.size > self.MAX_PENDING:
+            self.settle(model_vars)
 
-    @model_vars.setter
-    def model_vars(self, value: dict[str, list]) -> None:
-        self._vars = value
-
-    def collect(self, model) -> None:
-        """Record the month's observables (polarization's inputs kept for the read)."""
-        self._collection_steps.append(model.time)
-        observed, out = model._observed, self._vars
-        for key in self._keys:
-            out[key].append(observed[key])
-        if DEFERRED in out:
-            out[DEFERRED].append(None)
-            self._pending.append((len(out[DEFERRED]) - 1, model.alignment.copy(),
-                                  model.capability.copy()))
-            if len(self._pending) * model.n > self.MAX_PENDING:
-                self._settle()
-
-    def _settle(self) -> None:
-        rows, alignments, capabilities = zip(*self._pending, strict=True)
-        values = metrics.polarization_many(np.array(alignments), np.array(capabilities))
-        series = self._vars[DEFERRED]
-        for row, value in zip(rows, values, strict=True):
+    def settle(self, model_vars: dict[str, list]) -> None:
+        """Write the pending months' polarization into ``model_vars`` (all months at once)."""
+        if not self._rows:
+            return
+        values = metrics.polarization_many(np.array(self._alignments),
+                                           np.array(self._capabilities))
+        series = model_vars[DEFERRED]
+        for row, value in zip(self._rows, values, strict=True):
             series[row] = value
-        self._pending.clear()
-
-
-def _read_observable(model, key: str) -> float:
-    """The reporter mesa keeps for each observable (``collect`` reads the dict directly)."""
-    return model._observed[key]
+        self._rows.clear()
+        self._alignments.clear()
+        self._capabilities.clear()

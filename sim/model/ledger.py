@@ -19,8 +19,39 @@ CAUSES = ("cosigning", "dialogue", "exclusion", "verification", "rivalry", "rela
           "bounds")
 DRIFT = "drift"
 PAIRS_UP_TO = 400
+SUM_WHOLE_UP_TO = 64  # rosters up to this size sum the step's slots in one call
 STEP_CAUSES = ("verification", "rivalry", "relaxation", "bounds", DRIFT)  # once a month each
 _STEP = {c: k for k, c in enumerate(STEP_CAUSES)}
+
+
+class PairwiseSum:
+    """numpy's sum of ``size`` contiguous values (pairwise summation), from partial sums.
+
+    ``np.add.reduce`` of a contiguous float64 array sums it pairwise: it halves the range
+    (the first half a multiple of 8 long) until a part is 128 values or fewer. The sum of a
+    range that is a node of that tree is the node's value, so the whole sum is recovered
+    exactly from the sums of the nodes at any depth (:attr:`leaves`, at most ``leaf`` values
+    each, in order), added up the tree (:meth:`total`). A large roster sums each month's
+    changes of trust this way while it computes them, without writing them to an (N, N)
+    matrix first (tests/test_speed_equivalence.py pins it to ``ndarray.sum``)."""
+
+    def __init__(self, size: int, leaf: int = 1 << 15):
+        self.leaves: list[tuple[int, int]] = []  # (start, stop) of each leaf, in order
+        self._tree = self._split(0, size, max(leaf, 128))
+
+    def _split(self, lo: int, n: int, leaf: int):
+        if n <= leaf:
+            self.leaves.append((lo, lo + n))
+            return len(self.leaves) - 1
+        half = n // 2
+        half -= half % 8
+        return (self._split(lo, half, leaf), self._split(lo + half, n - half, leaf))
+
+    def total(self, sums: list[float]) -> float:
+        """The whole sum from the sums of :attr:`leaves` (in their order)."""
+        def up(node):
+            return sums[node] if isinstance(node, int) else up(node[0]) + up(node[1])
+        return float(up(self._tree))
 
 
 class TrustLedger:
@@ -32,16 +63,20 @@ class TrustLedger:
         self._month = dict.fromkeys((*CAUSES, DRIFT), 0.0)
         self.rows: list[dict[str, float]] = []
         self.cumulative: dict[str, np.ndarray] | None = None
+        self.pairwise: PairwiseSum | None = None  # past PAIRS_UP_TO: the step's sums alone
         if n <= PAIRS_UP_TO:  # one array, the step's causes last and in STEP_CAUSES order
             order = (*(c for c in CAUSES if c not in _STEP), *STEP_CAUSES)
             self._cumulative = np.zeros((len(order), n, n))
             self.cumulative = {c: self._cumulative[order.index(c)] for c in (*CAUSES, DRIFT)}
+        else:
+            self.pairwise = PairwiseSum(n * n)
         self._zero: np.ndarray | None = None
         # the monthly step's changes, one (N, N) slot per cause of STEP_CAUSES, recorded
         # together by close_step(); a slot is zero wherever it was not written this month
         self.step = np.zeros((len(STEP_CAUSES), n, n))
         self._held: list = [None] * len(STEP_CAUSES)  # what each slot holds besides zeros
         self._written = [False] * len(STEP_CAUSES)
+        self._summed = [False] * len(STEP_CAUSES)  # recorded by add_step_sum this month
 
     def add(self, cause: str, delta: np.ndarray) -> None:
         """Record a change of trust (or, for ``drift``, of the baseline) made by ``cause``."""
@@ -71,10 +106,34 @@ class TrustLedger:
         self.add(cause, z)
         put_crossing(z, s, 0.0, 0.0)
 
+    def add_step_sum(self, cause: str, total: float) -> None:
+        """Record the step's change for ``cause`` by its sum alone (rosters past PAIRS_UP_TO,
+        which keep no per-pair record): what close_step() would add for a slot holding it.
+        The slot stays zero and is not summed again."""
+        k = _STEP[cause]
+        self._clear(k)
+        self._month[cause] += total
+        self._summed[k] = True
+
     def slot(self, cause: str) -> np.ndarray:
         """The step's (N, N) slot for ``cause``, for the caller to write whole this month."""
         k = _STEP[cause]
         self._held[k] = self._written[k] = True
+        return self.step[k]
+
+    def slot_rows(self, cause: str, rows: np.ndarray) -> np.ndarray:
+        """The step's (N, N) slot for ``cause``, zero outside ``rows`` (sorted, distinct), for
+        the caller to write whole on ``rows`` this month (what put_rows writes)."""
+        k = _STEP[cause]
+        held = self._held[k]
+        if isinstance(held, np.ndarray) and held.size:  # rows held from an earlier month
+            stale = held[~np.isin(held, rows)]
+            if stale.size:
+                self.step[k][stale] = 0.0
+            self._held[k] = None
+        else:
+            self._clear(k)
+        self._held[k], self._written[k] = rows, True
         return self.step[k]
 
     def put_rows(self, cause: str, rows: np.ndarray, delta_rows: np.ndarray) -> None:
@@ -102,18 +161,27 @@ class TrustLedger:
         self._held[k] = None
         return k
 
-    def close_step(self) -> None:
+    def close_step(self, zero: tuple[str, ...] = ()) -> None:
         """Record the step's changes (the slots written this month; the others are zeroed):
-        the same sums and cumulative changes as add() of each, taken in one pass."""
+        the same sums and cumulative changes as add() of each, taken in one pass. ``zero``:
+        causes whose slot the caller knows holds only zeros this month (their sum is 0.0; a
+        large roster skips reading them: the sum of each slot is the one the stacked sum
+        takes, tests/test_speed_equivalence.py)."""
         for k, written in enumerate(self._written):
             if not written and self._held[k] is not None:
                 self._clear(k)
-        sums = np.add.reduce(self.step, axis=(1, 2)).tolist()
-        for cause, total in zip(STEP_CAUSES, sums, strict=True):
-            self._month[cause] += total
+        if self.n <= SUM_WHOLE_UP_TO:
+            sums = np.add.reduce(self.step, axis=(1, 2)).tolist()
+        else:
+            sums = [0.0 if c in zero or self._held[k] is None else float(self.step[k].sum())
+                    for k, c in enumerate(STEP_CAUSES)]
+        for k, (cause, total) in enumerate(zip(STEP_CAUSES, sums, strict=True)):
+            if not self._summed[k]:
+                self._month[cause] += total
         if self.cumulative is not None:
             self._cumulative[-len(STEP_CAUSES):] += self.step
         self._written = [False] * len(STEP_CAUSES)
+        self._summed = [False] * len(STEP_CAUSES)
 
     def _zeros(self) -> np.ndarray:
         """An (N, N) matrix of zeros kept for add_rows and add_crossing (zero between uses)."""

@@ -16,7 +16,7 @@ from mesa.time import Priority, Schedule
 from sim.config import VENUE_TYPES, Event, RunConfig, Venue
 from sim.model import metrics
 from sim.model.agents import Country, Lab
-from sim.model.collector import ObservablesCollector
+from sim.model.collector import DeferredPolarization, observables_collector
 from sim.model.ledger import TrustLedger
 from sim.model.mechanisms import alignment as align_m
 from sim.model.mechanisms import clip
@@ -125,6 +125,16 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
                  for c in (e.actor, *(e.targets if e.kind == "rivalry" else ()))]
         self._support = support(n, [*np.flatnonzero(self.supply > 0), *named])
         self._j = np.empty((n, n))  # the month's propensities
+        self._spare_baseline: np.ndarray | None = None  # large rosters: the step's other one
+        # kept between the changes of their inputs (supply never changes)
+        self._supplier = self.supply > 0
+        self._supplier_rows = np.flatnonzero(self._supplier)
+        self._hawk: np.ndarray | None = None  # month._hawk_col (hawkishness events drop it)
+        self._club_factor: np.ndarray | None = None  # month._club (regime changes drop it)
+        self._trust_rates = np.array([p["trust_loss"], p["trust_gain"]])  # by compliance
+        self._units_cap = np.empty(n_labs + n)  # the incident hazard's units: labs, then states
+        self._units_safe = np.empty(n_labs + n)
+        self._lab_dot = self._lab_sum = 0.0  # the labs' safety, as the last observation weighed it
         self._regime_term: np.ndarray | None = None  # propensity_regime * shared_depth
 
         self._calls: list[_Call] = []
@@ -142,9 +152,10 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
             self._schedule_venue(venue, venue.months)
 
         self._observed: dict[str, float] = {}
-        self.datacollector = ObservablesCollector(metrics.OBSERVABLES)
+        self._collector = observables_collector(metrics.OBSERVABLES)
+        self._polarization = DeferredPolarization()
         self._observe()
-        self.datacollector.collect(self)
+        self._collect()
 
     # -- scheduling -------------------------------------------------------------------------
 
@@ -206,6 +217,7 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
                 arr[i] = clip(arr[i] + delta, 0.0, 1.0)
         elif attr == "hawkishness":
             self.hawkishness[i] = clip(self.hawkishness[i] + delta, 0.0, 1.0)
+            self._hawk = None
         else:
             t = VENUE_TYPES.index(attr.split(".", 1)[1])
             self.legitimacy[i, t] = clip(self.legitimacy[i, t] + delta, 0.0, 1.0)
@@ -218,6 +230,7 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         kept = self.book.refresh(self.month, self.p["regime_lapse"])
         w = self.p["propensity_regime"]
         self._regime_term = w * self.book.shared_depth if w and self.book.active.any() else None
+        self._club_factor = None
         self.commitment = np.maximum(self.domestic, kept)
         np.minimum(self.obligation, self.commitment, out=self.obligation)
 
@@ -258,6 +271,17 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
     # -- observables ------------------------------------------------------------------------
 
     @property
+    def datacollector(self) -> mesa.DataCollector:
+        """The run's Mesa DataCollector (sim.model.collector), its pending polarization settled."""
+        self._polarization.settle(self._collector.model_vars)
+        return self._collector
+
+    def _collect(self) -> None:
+        """The month's data collection: Mesa's collect, polarization's inputs kept."""
+        self._collector.collect(self)
+        self._polarization.keep(self._collector.model_vars, self.alignment, self.capability)
+
+    @property
     def obs(self) -> dict[str, float]:
         """The observables of the latest month (metrics.OBSERVABLES)."""
         return {k: v[-1] for k, v in self.datacollector.model_vars.items()}
@@ -272,13 +296,16 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         return self.book.structure(self.capability, *self.poles)
 
     def _observe(self) -> None:
-        """This month's observables (metrics.OBSERVABLES) but polarization, which the collector
-        settles when the data are read, and the regime rows."""
+        """This month's observables (metrics.OBSERVABLES) but polarization, which its reporter
+        computes (sim.model.collector), and the regime rows."""
         self.lab_cap = lab_cap = self.lab_share * self.capability[self.lab_home]
         cap = self.capability
         camp_a, camp_b = self.camps()
         total = float(cap.sum())
-        rs = self.regimes()
+        rs = self.book.structure(cap, *self.poles, total=total)
+        if lab_cap.size:
+            self._lab_dot, self._lab_sum = float(lab_cap.dot(self.lab_safety)), float(lab_cap.sum())
+        rows, n = self._supplier_rows, self.n
         self._observed = {
             "mean_trust": metrics.mean_trust(self.trust),
             "cross_camp_trust": metrics.cross_camp_trust(self.trust, camp_a, camp_b),
@@ -288,12 +315,13 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
             "regime_depth": rs.depth,
             "regime_coverage": rs.coverage,
             "shared_depth": rs.shared_depth,
-            "global_safety": metrics.global_safety(cap, self.implemented),
-            "mean_controls": metrics.mean_controls(self.controls, self.supply),
+            "global_safety": float(cap.dot(self.implemented) / total),  # metrics.global_safety
+            # metrics.mean_controls, its supplier rows kept
+            "mean_controls": float(self.controls.take(rows, 0).sum()) / (rows.size * (n - 1))
+            if rows.size and n > 1 else 0.0,
             "capability_gap": metrics.capability_gap(cap),
             "incidents": float(self.incidents),
-            "lab_safety": float(lab_cap.dot(self.lab_safety)) / float(lab_cap.sum())
-            if lab_cap.size else 0.0,
+            "lab_safety": self._lab_dot / self._lab_sum if lab_cap.size else 0.0,
             "deals": float(self.deal_count),
         }
         self.book.record(self.steps, cap)

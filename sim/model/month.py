@@ -41,7 +41,7 @@ class MonthMixin:
         if self.regime_depth.size:
             # during the step that closes month k, self.month is already k + 1
             leaving = self.shortfall >= p["shortfall_limit"]
-            if leaving.any() or self.book.lapsing(self.month, p["regime_lapse"]):
+            if np.count_nonzero(leaving) or self.book.lapsing(self.month, p["regime_lapse"]):
                 self.regime_members[:, leaving] = False
                 self.shortfall[leaving] = 0
                 self._regimes_changed()
@@ -51,7 +51,9 @@ class MonthMixin:
         cap_home = self.capability[home]
         lab_cap = self.lab_cap  # labs' capability, from the last observation (still current)
         if lab_cap.size:
-            x = float(lab_cap.dot(self.lab_safety)) / max(float(lab_cap.sum()), 1e-12)
+            # the labs' safe share as the last observation weighed it (lab_cap and lab_safety
+            # have not changed since): dot / sum (model._observe)
+            x = self._lab_dot / max(self._lab_sum, 1e-12)
             gap = 1.0 - cap_home / self.capability.max()
             s = lab_m.effective_speedup(p["race_s"], gap)
             advantage = lab_m.payoff_advantage(x, p["race_b"], p["race_c"], p["race_B"],
@@ -102,8 +104,11 @@ class MonthMixin:
         self.pressure = comp_m.race_pressure(self.capability)
 
         # 9. incidents
-        units_cap = np.concatenate([lab_cap, self.residual_share * self.capability])
-        units_safe = np.concatenate([self.lab_safety, self.implemented])
+        units_cap, units_safe, n_labs = self._units_cap, self._units_safe, lab_cap.size
+        units_cap[:n_labs] = lab_cap  # labs, then states (the concatenation, in place)
+        np.multiply(self.residual_share, self.capability, out=units_cap[n_labs:])
+        units_safe[:n_labs] = self.lab_safety
+        units_safe[n_labs:] = self.implemented
         lam = inc_m.hazard(units_cap, units_safe, self._exposure, p["incident_rate"])
         k = int(rng.poisson(lam))
         self.incidents += k
@@ -114,14 +119,15 @@ class MonthMixin:
         # 10. data collection
         ledger.close(self.steps)
         self._observe()
-        self.datacollector.collect(self)
+        self._collect()
 
     def _verification(self, t0: np.ndarray, ok: np.ndarray) -> np.ndarray:
         """Step 5, verification: each pair with a link observes with its probability what the
         other implemented and updates trust (docs/ODD.md 6.4). One uniform per ordered pair,
         as a whole (N, N) draw; on a large roster only the rows with a link are drawn (the
-        generator skips the rest). Returns the trust after it: ``t0`` itself when no pair has
-        a link, else a new array."""
+        generator skips the rest) and trust is updated in place, block by block
+        (trust_m.verify_rows_inplace). Returns the trust after it: ``t0`` itself on a large
+        roster or when no pair has a link, else a new array."""
         p, rng, n, book = self.p, self.rng, self.n, self.book
         rows = book.link_rows
         if not rows.size:
@@ -129,18 +135,24 @@ class MonthMixin:
             return t0
         if n <= WHOLE_UP_TO:
             observed = rng.random((n, n)) < book.verif
-            self.verified = np.where(observed, self.implemented[None, :], self.verified)
-            t1 = trust_m.verification_update(t0, observed, ok, p["trust_gain"], p["trust_loss"])
+            np.copyto(self.verified, self.implemented, where=observed)  # np.where, in place
+            t1 = trust_m.verification_update(t0, observed, ok, p["trust_gain"], p["trust_loss"],
+                                             rate=self._trust_rates.take(ok))
             np.subtract(t1, t0, out=self.ledger.slot("verification"))
             return t1
-        observed = uniform_rows(rng, n, book.link_runs) < book.verif[rows]
-        self.verified[rows] = np.where(observed, self.implemented[None, :], self.verified[rows])
-        t1 = t0.copy()
-        before = t0[rows]
-        t1[rows] = after = trust_m.verification_update(before, observed, ok, p["trust_gain"],
-                                                       p["trust_loss"])
-        self.ledger.put_rows("verification", rows, after - before)
-        return t1
+        if not hasattr(rng.bit_generator, "advance"):  # draws the whole matrix (see draws.py)
+            observed = uniform_rows(rng, n, book.link_runs) < book.verif[rows]
+            self.verified[rows] = np.where(observed, self.implemented[None, :],
+                                           self.verified[rows])
+            before = t0[rows]
+            t0[rows] = after = trust_m.verification_update(before, observed, ok, p["trust_gain"],
+                                                           p["trust_loss"])
+            self.ledger.put_rows("verification", rows, after - before)
+            return t0
+        trust_m.verify_rows_inplace(rng, book.link_runs, t0, book.verif, self.verified,
+                                    self.implemented, ok, p["trust_gain"], p["trust_loss"],
+                                    self.ledger.slot_rows("verification", rows))
+        return t0
 
     def _rivalry_cut(self, t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Step 5, rivalry outside AI and controls either way erode trust. Returns this
@@ -153,7 +165,7 @@ class MonthMixin:
             t2 = trust_m.rivalry_cut(t1, felt, cut)
             np.subtract(t2, t1, out=ledger.slot("rivalry"))
             return t2, felt
-        t = t1.copy() if t1 is t0 else t1
+        t = t1.copy() if t1 is t0 and self.n <= WHOLE_UP_TO else t1  # large: in place
         felt_r, felt_c = trust_m.felt_rivalry_rows(self.rivalry, self.controls, s.rows, weight)
         t1_r, t1_c = crossing(t, s)
         t2_r = trust_m.rivalry_cut(t1_r, felt_r, cut)
@@ -169,12 +181,27 @@ class MonthMixin:
         p, n, ledger, s = self.p, self.n, self.ledger, self._support
         t0 = self.trust
         t, felt = self._rivalry_cut(t0, self._verification(t0, ok))
-        baseline = np.empty((n, n))
-        trust_m.relax_clip_drift(t, self.baseline, p["trust_relax"], p["trust_drift"],
-                                 new_baseline=baseline, d_relax=ledger.slot("relaxation"),
-                                 d_bounds=ledger.slot("bounds"), d_drift=ledger.slot(DRIFT))
+        # the new baseline: a fresh matrix on a small roster; a large one alternates between
+        # two (a fresh 2,000 x 2,000 matrix costs its page faults every month)
+        spare = self._spare_baseline if n > WHOLE_UP_TO else None
+        baseline = np.empty((n, n)) if spare is None or spare is self.baseline else spare
+        if ledger.cumulative is None:  # no per-pair record: the changes' sums alone
+            tree = ledger.pairwise
+            sums = trust_m.relax_clip_drift_sums(t, self.baseline, p["trust_relax"],
+                                                 p["trust_drift"], new_baseline=baseline,
+                                                 leaves=tree.leaves)
+            for cause, parts in zip(("relaxation", "bounds", DRIFT), sums, strict=True):
+                ledger.add_step_sum(cause, tree.total(parts))
+            clipped = True
+        else:
+            clipped = trust_m.relax_clip_drift(
+                t, self.baseline, p["trust_relax"], p["trust_drift"], new_baseline=baseline,
+                d_relax=ledger.slot("relaxation"), d_bounds=ledger.slot("bounds"),
+                d_drift=ledger.slot(DRIFT))
+        if n > WHOLE_UP_TO:
+            self._spare_baseline = self.baseline
         self.trust, self.baseline = t, baseline
-        ledger.close_step()
+        ledger.close_step(zero=() if clipped else ("bounds",))
         fade = 1.0 - p["rivalry_decay"]
         if s.dense:
             self.rivalry *= fade
@@ -197,17 +224,42 @@ class MonthMixin:
             self.trust, self._regime_term, dep, felt, s, p["propensity_trust_neutral"],
             p["propensity_dependence"], p["propensity_rivalry"], out=self._j)
 
+    def _hawk_col(self) -> np.ndarray:
+        """(hawkishness * (supply > 0))[rows][:, None], the suppliers' hawkishness as
+        control_pressure_rows weighs it on the support's rows (all rows when dense); kept
+        until a government event moves hawkishness (model._shift drops it)."""
+        if self._hawk is None:
+            rows = None if self._support.dense else self._support.rows
+            hw = self.hawkishness * self._supplier
+            self._hawk = (hw if rows is None else hw[rows])[:, None]
+        return self._hawk
+
+    def _club(self) -> np.ndarray | None:
+        """1 - club_easing * shared_depth on the support's rows (all rows when dense), as
+        control_pressure_rows takes it; kept until the regimes change (model._regimes_changed
+        drops it). None when club_easing is 0."""
+        ce = self.p["club_easing"]
+        if not ce:
+            return None
+        if self._club_factor is None:
+            depth = self.shared_depth if self._support.dense else \
+                self.shared_depth[self._support.rows]
+            self._club_factor = 1.0 - ce * depth
+        return self._club_factor
+
     def _controls_month(self) -> None:
         """Step 7 (docs/ODD.md 6.6). On a sparse support, on its rows only: only suppliers,
         and countries named in controls events, ever hold controls."""
         p, s = self.p, self._support
         if s.dense:
-            target = ctrl_m.control_pressure(
-                self.capability, self.trust, self.verified, self.rivalry, self.hawkishness,
-                self.supply, self.alignment, self.shared_depth, p["threat_capability"],
-                p["threat_unsafe"], p["threat_rivalry"], p["club_easing"])
-            target = ctrl_m.follow_leaders(target, self.controls, self.alignment, self.supply,
-                                           self.poles, p["controls_follow"])
+            target = ctrl_m.control_pressure_rows(
+                None, self.capability, self.trust, self.verified, self.rivalry,
+                self.hawkishness, self.supply, self.alignment, self.shared_depth,
+                p["threat_capability"], p["threat_unsafe"], p["threat_rivalry"],
+                p["club_easing"], hawk_col=self._hawk_col(), club=self._club())
+            target = ctrl_m.follow_leaders_rows(None, target, self.controls, self.alignment,
+                                                self.supply, self.poles, p["controls_follow"],
+                                                supplier=self._supplier)
             c = ctrl_m.adjust_controls(self.controls, target, p["controls_tighten_rate"],
                                        p["controls_relax_rate"])
             if p["safety_for_compute"]:
@@ -222,9 +274,11 @@ class MonthMixin:
         target = ctrl_m.control_pressure_rows(
             r, self.capability, self.trust, self.verified, self.rivalry, self.hawkishness,
             self.supply, self.alignment, self.shared_depth, p["threat_capability"],
-            p["threat_unsafe"], p["threat_rivalry"], p["club_easing"])
+            p["threat_unsafe"], p["threat_rivalry"], p["club_easing"],
+            hawk_col=self._hawk_col(), club=self._club())
         target = ctrl_m.follow_leaders_rows(r, target, self.controls, self.alignment,
-                                            self.supply, self.poles, p["controls_follow"])
+                                            self.supply, self.poles, p["controls_follow"],
+                                            supplier=self._supplier)
         c = ctrl_m.adjust_controls(self.controls[r], target, p["controls_tighten_rate"],
                                    p["controls_relax_rate"])
         if p["safety_for_compute"]:

@@ -56,10 +56,11 @@ class _StructureParts(NamedTuple):
                    (m[:, a] & m[:, b]).nonzero()[0], int(active.sum()),
                    bool((m[:, a] & ~m[:, b]).any()), bool((m[:, b] & ~m[:, a]).any()))
 
-    def structure(self, capability: np.ndarray) -> metrics.RegimeStructure:
+    def structure(self, capability: np.ndarray, total: float | None = None
+                  ) -> metrics.RegimeStructure:
         """metrics.regime_structure at this capability (the dot of a 0/1 float matrix is the
-        dot numpy takes of the boolean one)."""
-        cov = self.members.dot(capability) / float(capability.sum())
+        dot numpy takes of the boolean one); ``total``: float(capability.sum()) if known."""
+        cov = self.members.dot(capability) / (float(capability.sum()) if total is None else total)
         d, shared, deepest = self.depth, self.shared, self.deepest
         if shared.size:
             k = shared[0] if shared.size == 1 else shared[np.lexsort((cov[shared],
@@ -150,12 +151,14 @@ class RegimeBook:
                                    self.renewed.copy(), act))
         return reg_m.member_max(self.members, self.depth, act)
 
-    def structure(self, capability: np.ndarray, a: int, b: int) -> metrics.RegimeStructure:
+    def structure(self, capability: np.ndarray, a: int, b: int, total: float | None = None
+                  ) -> metrics.RegimeStructure:
         """The regimes in force, as the outcome reads them: metrics.regime_structure, the same
-        numbers, with what does not depend on capability kept from one change to the next."""
+        numbers, with what does not depend on capability kept from one change to the next
+        (``total``: float(capability.sum()), when the caller has it)."""
         if self._oldest == np.inf:  # no regime in force
             return metrics.RegimeStructure(0, 0.0, 0.0, 0.0, 0.0, False, False)
-        return self._structure_parts(a, b).structure(capability)
+        return self._structure_parts(a, b).structure(capability, total)
 
     def own(self, a: int, b: int) -> tuple[bool, bool]:
         """(a_own, b_own) of :meth:`structure`: whether each leader is in a regime in force

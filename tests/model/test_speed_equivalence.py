@@ -177,18 +177,18 @@ def test_controls_on_rows_match_the_whole_matrices(deal):
     assert same(got, new[rows]) and np.all(np.delete(new, rows, axis=0) == 0)
 
 
-def test_shared_max_blocks_and_linked_rows_match_shared_max():
+def test_shared_max_signatures_and_linked_rows_match_shared_max():
     rng = np.random.default_rng(5)
     n, r = 30, 6
     members = rng.random((r, n)) < np.array([0.9, 0.2, 0.5, 0.1, 0.05, 0.95])[:, None]
     values = np.array([0.3, 0.7, 0.0, 0.5, 0.9, 0.3])
     for active in (np.ones(r, bool), np.array([1, 0, 1, 1, 0, 1], bool), np.zeros(r, bool)):
         plain = reg_m.shared_max(members, values, active)
-        assert same(reg_m.shared_max_blocks(members, values, active), plain)
+        assert same(reg_m.shared_max_signatures(members, (values,), active)[0], plain)
         assert same(reg_m.linked_rows(members, values, active),
                     np.flatnonzero(plain.any(axis=1)))
         both = (values, np.array([0.1, -0.2, 0.0, 0.4, 0.05, 0.2]))
-        for stack_up_to in (1 << 16, 0):  # the stacked masks, and regime by regime
+        for stack_up_to in (1 << 16, 0):  # the stacked masks, and by signatures
             got = reg_m.shared_max_many(members, both, active, stack_up_to)
             assert all(same(g, reg_m.shared_max(members, v, active))
                        for g, v in zip(got, both, strict=True))
@@ -418,3 +418,166 @@ def test_ledger_step_slots_record_what_add_records(n):
     if plain.cumulative is not None:
         for cause in plain.cumulative:
             assert same(plain.cumulative[cause], fast.cumulative[cause])
+
+
+@pytest.mark.parametrize("size,leaf", [(1, 128), (127, 128), (5000, 128), (160_801, 4096),
+                                       (4_000_000, 1 << 15)])
+def test_pairwise_sum_from_leaves_is_the_sum(size, leaf):
+    """The sum of a contiguous array rebuilt from the sums of PairwiseSum's leaves is
+    ndarray.sum() (numpy's pairwise summation), bit for bit, whatever the magnitudes."""
+    from sim.model.ledger import PairwiseSum
+    rng = np.random.default_rng(size)
+    tree = PairwiseSum(size, leaf)
+    assert tree.leaves[0][0] == 0 and tree.leaves[-1][1] == size
+    assert all(a[1] == b[0] for a, b in zip(tree.leaves, tree.leaves[1:], strict=False))
+    for scale in (1.0, 1e-9, 1e9):
+        x = rng.normal(size=size) * scale * rng.choice([1e-6, 1.0, 1e6], size=size)
+        assert tree.total([np.add.reduce(x[a:b]) for a, b in tree.leaves]) == x.sum()
+
+
+@pytest.mark.parametrize("n,leaf", [(14, 128), (37, 300), (401, 1 << 15)])
+def test_relax_clip_drift_sums_is_the_plain_sequence(n, leaf):
+    from sim.model.ledger import PairwiseSum
+    rng = np.random.default_rng(n)
+    t2 = rng.uniform(-0.05, 1.05, (n, n))
+    base = rng.random((n, n))
+    np.fill_diagonal(base, 1.0)
+    t3 = trust_m.relax_toward_affinity(t2, base, 0.02)
+    trust = trust_m.clip_trust(t3)
+    new_base = trust_m.drift_baseline(base, trust, 0.01)
+    tree = PairwiseSum(n * n, leaf)
+    out, nb = t2.copy(), np.empty((n, n))
+    sums = trust_m.relax_clip_drift_sums(out, base, 0.02, 0.01, new_baseline=nb,
+                                         leaves=tree.leaves)
+    assert same(out, trust) and same(nb, new_base)
+    for parts, change in zip(sums, (t3 - t2, trust - t3, new_base - base), strict=True):
+        assert tree.total(parts) == change.sum()
+
+
+@pytest.mark.parametrize("n,runs", [(70, [(0, 70)]), (70, [(3, 9), (20, 21), (50, 70)]),
+                                    (130, [(0, 5), (129, 130)]), (70, [])])
+def test_verify_rows_inplace_is_the_plain_update(n, runs):
+    rng = np.random.default_rng(n + len(runs))
+    rows = np.array([r for a, b in runs for r in range(a, b)], dtype=np.intp)
+    trust = rng.random((n, n))
+    verif = rng.random((n, n)) * (rng.random((n, n)) < 0.7)
+    verified, implemented = rng.random((n, n)), rng.random(n)
+    ok = rng.random(n) < 0.6
+    g1, g2 = np.random.default_rng(4), np.random.default_rng(4)
+    observed = uniform_rows(g1, n, runs) < verif[rows]
+    want_verified = verified.copy()
+    want_verified[rows] = np.where(observed, implemented[None, :], verified[rows])
+    want = trust.copy()
+    want[rows] = trust_m.verification_update(trust[rows], observed, ok, 0.05, 0.2)
+    delta = np.zeros((n, n))
+    got = trust.copy()
+    trust_m.verify_rows_inplace(g2, runs, got, verif, verified, implemented, ok, 0.05, 0.2,
+                                delta, block=500)
+    assert same(got, want) and same(verified, want_verified) and same(delta, want - trust)
+    assert g1.random() == g2.random()
+
+
+def test_ledger_slot_rows_and_known_zero_slots_record_what_add_records():
+    n = 70  # past SUM_WHOLE_UP_TO: the slots are summed one by one
+    rng = np.random.default_rng(11)
+    plain, fast = TrustLedger(n), TrustLedger(n)
+    for month, rows in enumerate((np.array([1, 5, 6]), np.array([5, 6, 9]), np.array([2]))):
+        change = np.zeros((n, n))
+        change[rows] = rng.normal(size=(rows.size, n))
+        plain.add("verification", change)
+        fast.slot_rows("verification", rows)[rows] = change[rows]
+        plain.add("bounds", np.zeros((n, n)))
+        fast.slot("bounds")[...] = 0.0
+        drift = rng.normal(size=(n, n))
+        plain.add("drift", drift)
+        fast.add_step_sum("drift", float(drift.sum()))
+        fast.close_step(zero=("bounds",))
+        plain.close(month + 1), fast.close(month + 1)
+        assert not np.delete(fast.step[0], rows, axis=0).any()
+    assert plain.rows == fast.rows
+    for cause in plain.cumulative:
+        assert same(plain.cumulative[cause], fast.cumulative[cause]) or cause == "drift"
+
+
+def test_controls_with_kept_factors_match_the_plain_forms():
+    """control_pressure_rows with the factors the model keeps between changes of their inputs
+    (the suppliers' hawkishness, the club factor) and follow_leaders_rows with the supplier
+    mask kept are the plain forms."""
+    rng = np.random.default_rng(13)
+    n = 14
+    rows = np.array([0, 1, 2, 5, 9])
+    controls, rivalry, supply = sparse_world(rng, n, rows)
+    cap, trust, verified = rng.random(n) + 0.1, rng.random((n, n)), rng.random((n, n))
+    align, hawk, depth = rng.uniform(-1, 1, n), rng.random(n), rng.random((n, n))
+    args = (cap, trust, verified, rivalry, hawk, supply, align, depth, 1.0, 0.6, 1.0, 0.5)
+    plain = control_pressure_plain(*args)
+    for r in (None, rows):
+        pick = (lambda x: x) if r is None else (lambda x, r=r: x[r])
+        kept = ctrl_m.control_pressure_rows(
+            r, *args, hawk_col=pick(hawk * (supply > 0))[:, None], club=pick(1.0 - 0.5 * depth))
+        assert same(kept, pick(plain))
+        for poles in ((0, 1), (2, 0)):
+            full = follow_leaders_plain(plain, controls, align, supply, poles, 0.7)
+            got = ctrl_m.follow_leaders_rows(r, pick(plain), controls, align, supply, poles, 0.7,
+                                             supplier=supply > 0)
+            assert same(got, pick(full))
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "safety_for_compute"])
+def test_observables_are_the_metrics_plain_forms(scenario):
+    """The observables the model computes with kept parts (supplier rows, world capability,
+    the labs' weighted safety) are metrics' plain functions of the state, month by month."""
+    m = GovernanceModel(sim.load_config(scenario, seed=3, steps=24))
+    while m.steps < m.n_steps:
+        m.step()
+        o, cap = m._observed, m.capability
+        assert o["mean_controls"] == metrics.mean_controls(m.controls, m.supply)
+        assert o["global_safety"] == metrics.global_safety(cap, m.implemented)
+        lab_cap = m.lab_share * cap[m.lab_home]
+        assert o["lab_safety"] == float(lab_cap.dot(m.lab_safety)) / float(lab_cap.sum())
+        assert m.book.structure(cap, *m.poles, total=float(cap.sum())) == \
+            metrics.regime_structure(m.regime_members, m.regime_depth, m.regime_active, cap,
+                                     *m.poles)
+        assert m.datacollector.model_vars["polarization"][-1] == metrics.polarization(
+            m.alignment, cap)
+
+
+def test_monthly_forms_without_where_are_the_where_forms():
+    """The step's replacements of np.where (the verification rates by compliance, the
+    controls' rates, the shortfall streak) give the same arrays, dtype included."""
+    rng = np.random.default_rng(21)
+    ok = rng.random(30) < 0.5
+    assert same(np.array([0.2, 0.05]).take(ok), np.where(ok, 0.05, 0.2))
+    trust, observed = rng.random((30, 30)), rng.random((30, 30)) < 0.3
+    assert same(trust_m.verification_update(trust, observed, ok, 0.05, 0.2,
+                                            rate=np.array([0.2, 0.05]).take(ok)),
+                trust_m.verification_update(trust, observed, ok, 0.05, 0.2))
+    controls, pressure = rng.random((6, 30)), rng.random((6, 30))
+    rate = np.where(pressure > controls, 0.08, 0.01)
+    assert same(ctrl_m.adjust_controls(controls, pressure, 0.08, 0.01),
+                controls + rate * (pressure - controls))
+    streak, short = rng.integers(0, 9, 30), rng.random(30) < 0.5
+    got = reg_m.shortfall_streak(streak, short)
+    assert same(got, np.where(short, streak + 1, 0)) and got.dtype == streak.dtype
+
+
+def test_deferred_polarization_is_polarization_month_by_month(monkeypatch):
+    """The stock DataCollector's series, polarization settled when read (all at once, or in
+    batches when many months are pending), are polarization computed every month; Mesa's own
+    record of collection times is kept (mesa.batch_run reads it)."""
+    import mesa
+
+    from sim.model.collector import DeferredPolarization
+    run = sim.load_config("baseline", seed=4, steps=30)
+    eager = GovernanceModel(run)
+    expected = [metrics.polarization(eager.alignment, eager.capability)]
+    while eager.steps < eager.n_steps:
+        eager.step()
+        expected.append(metrics.polarization(eager.alignment, eager.capability))
+    monkeypatch.setattr(DeferredPolarization, "MAX_PENDING", 14 * 7)  # settle every 7 months
+    for model in (GovernanceModel(run).run(), eager):
+        dc = model.datacollector
+        assert type(dc) is mesa.DataCollector
+        assert dc.model_vars["polarization"] == expected
+        assert len(dc.get_model_vars_dataframe()) == len(expected) == 31
+        assert len(dc._collection_steps) == 31  # what mesa.batch_run reads, kept by Mesa

@@ -47,7 +47,9 @@ def follow_leaders(pressure: np.ndarray, controls: np.ndarray, alignment: np.nda
 def adjust_controls(controls: np.ndarray, pressure: np.ndarray, tighten: float,
                     relax: float) -> np.ndarray:
     """Move toward pressure: fast when tightening (rate ``tighten``), slow when relaxing."""
-    rate = np.where(pressure > controls, tighten, relax)
+    rate = np.empty_like(pressure)  # np.where(pressure > controls, tighten, relax)
+    rate.fill(relax)
+    np.copyto(rate, tighten, where=pressure > controls)
     return controls + rate * (pressure - controls)
 
 
@@ -83,34 +85,42 @@ def control_pressure_rows(rows: np.ndarray | None, capability: np.ndarray, trust
                           verified_safety: np.ndarray, rivalry: np.ndarray,
                           hawkishness: np.ndarray, supply: np.ndarray, alignment: np.ndarray,
                           shared_depth: np.ndarray, w_capability: float, w_unsafe: float,
-                          w_rivalry: float, club_easing: float) -> np.ndarray:
+                          w_rivalry: float, club_easing: float, *,
+                          hawk_col: np.ndarray | None = None,
+                          club: np.ndarray | None = None) -> np.ndarray:
     """control_pressure(...)[rows], computed on those rows only (|rows|, N): the pressure of
     a country that supplies no chips is zero, so only suppliers' rows need computing. ``rows``
-    None: every row (the whole matrix)."""
+    None: every row (the whole matrix). ``hawk_col``, ``club``: the factors the caller keeps
+    between the changes of their inputs, (hawkishness * (supply > 0))[rows][:, None] and
+    1 - club_easing * shared_depth[rows] (computed here when not given)."""
     ratio = np.minimum(capability / np.maximum(_rows(capability, rows), 1e-12)[:, None], 1.0)
     opposition = 0.5 - 0.5 * np.multiply.outer(_rows(alignment, rows), alignment)
     threat = opposition * (1.0 - _rows(trust, rows)) * (
         w_capability * ratio + w_unsafe * (1.0 - _rows(verified_safety, rows)))
     threat += w_rivalry * _rows(rivalry, rows)
     if club_easing:
-        threat *= 1.0 - club_easing * _rows(shared_depth, rows)
-    pressure = clip((_rows(hawkishness, rows) * (_rows(supply, rows) > 0))[:, None] * threat,
-                    0.0, 1.0)
+        threat *= 1.0 - club_easing * _rows(shared_depth, rows) if club is None else club
+    if hawk_col is None:
+        hawk_col = (_rows(hawkishness, rows) * (_rows(supply, rows) > 0))[:, None]
+    pressure = clip(hawk_col * threat, 0.0, 1.0)
     _zero_own(pressure, rows)
     return pressure
 
 
 def follow_leaders_rows(rows: np.ndarray | None, pressure_rows: np.ndarray,
                         controls: np.ndarray, alignment: np.ndarray, supply: np.ndarray,
-                        leaders: tuple[int, int], follow: float) -> np.ndarray:
+                        leaders: tuple[int, int], follow: float, *,
+                        supplier: np.ndarray | None = None) -> np.ndarray:
     """follow_leaders(...)[rows] given the pressure's ``rows`` only (|rows|, N); the rows
-    must include every supplier (only suppliers follow). ``rows`` None: every row."""
+    must include every supplier (only suppliers follow). ``rows`` None: every row.
+    ``supplier``: supply > 0, when the caller keeps it."""
     a, b = leaders
     side_a = alignment * alignment[a] >= alignment * alignment[b]
-    lead = np.where(side_a, a, b)
-    weight = follow * np.maximum(alignment * alignment[lead], 0.0) * (supply > 0)
-    weight[[a, b]] = 0.0
-    if not weight.any():
+    lead = b + (a - b) * side_a  # np.where(side_a, a, b), in integers
+    weight = follow * np.maximum(alignment * alignment[lead], 0.0) * (
+        supply > 0 if supplier is None else supplier)
+    weight[a] = weight[b] = 0.0
+    if not np.count_nonzero(weight):
         return pressure_rows
     out = np.maximum(pressure_rows, _rows(weight, rows)[:, None] * controls[_rows(lead, rows)])
     _zero_own(out, rows)

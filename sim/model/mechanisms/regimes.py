@@ -49,7 +49,7 @@ def member_max(members: np.ndarray, values: np.ndarray, active: np.ndarray) -> n
 
 def shortfall_streak(streak: np.ndarray, short: np.ndarray) -> np.ndarray:
     """Months in a row each country has fallen short of a non-zero obligation."""
-    return np.where(short, streak + 1, 0)
+    return (streak + 1) * short  # np.where(short, streak + 1, 0)
 
 
 def coverage(members: np.ndarray, capability: np.ndarray) -> np.ndarray:
@@ -57,22 +57,27 @@ def coverage(members: np.ndarray, capability: np.ndarray) -> np.ndarray:
     return members.dot(capability) / float(capability.sum())
 
 
-def shared_max_blocks(members: np.ndarray, values: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """shared_max(members, values, active), the same matrix, written block by block: the
-    active regimes in ascending order of value each write their value over the pairs of their
-    members, so the last write a pair receives is the largest (a value <= 0 never beats the
-    zero start)."""
+def shared_max_signatures(members: np.ndarray, values: tuple[np.ndarray, ...],
+                          active: np.ndarray) -> list[np.ndarray]:
+    """[shared_max(members, v, active) for v in values], the same matrices, through the
+    countries' signatures (which of the active regimes each belongs to): two countries' entry
+    depends on their signatures alone, so each value's maximum is taken once per pair of
+    distinct signatures (a value <= 0 counts as 0, which never beats the zero start) and the
+    (N, N) matrix is gathered from that table in one pass."""
     n = members.shape[1]
-    out = np.zeros((n, n))
-    rs = (active & (values > 0)).nonzero()[0]
-    for r in rs[values[rs].argsort(kind="stable")].tolist():
-        m = members[r]
-        idx = m.nonzero()[0]
-        if 4 * idx.size > n:  # a wide regime: one pass over the matrix
-            np.copyto(out, values[r], where=np.logical_and.outer(m, m))
-        elif idx.size:
-            out[np.ix_(idx, idx)] = values[r]
-    fill_diagonal(out, 0.0)
+    if not active.any():
+        return [np.zeros((n, n)) for _ in values]
+    m = members[active.nonzero()[0]]
+    sig, inv = np.unique(m.T, axis=0, return_inverse=True)  # (U, K) signatures, (N,) each's
+    inv = inv.reshape(-1)
+    common = sig[:, None, :] & sig[None, :, :]  # (U, U, K): regimes both signatures hold
+    out = []
+    for v in values:
+        positive = np.maximum(v[active], 0.0)
+        table = (common * positive).max(axis=2, initial=0.0)
+        shared = table.take(inv, 0).take(inv, 1)
+        fill_diagonal(shared, 0.0)
+        out.append(shared)
     return out
 
 
@@ -81,12 +86,12 @@ def shared_max_many(members: np.ndarray, values: tuple[np.ndarray, ...], active:
     """[shared_max(members, v, active) for v in values], the same matrices. While the active
     regimes' pair masks fit in ``stack_up_to`` entries they are built at once, (K, N, N), and
     each matrix is the maximum over the regimes of value x mask (a value <= 0 counts as 0,
-    which never beats the zero start); larger rosters go regime by regime
-    (:func:`shared_max_blocks`)."""
+    which never beats the zero start); larger rosters go by the countries' signatures
+    (:func:`shared_max_signatures`)."""
     n = members.shape[1]
     rs = active.nonzero()[0]
     if rs.size * n * n > stack_up_to:
-        return [shared_max_blocks(members, v, active) for v in values]
+        return shared_max_signatures(members, values, active)
     m = members[rs]
     pairs = m[:, :, None] & m[:, None, :]
     out = []

@@ -20,15 +20,61 @@ def relax_toward_affinity(trust: np.ndarray, affinity: np.ndarray, rate: float) 
 
 
 def verification_update(trust: np.ndarray, observed: np.ndarray, complied: np.ndarray,
-                        gain: float, loss: float) -> np.ndarray:
+                        gain: float, loss: float, rate: np.ndarray | None = None) -> np.ndarray:
     """Update on what verification lets each observer see this month.
 
     observed[i, j]: i observed j (bool); complied[j]: j's implementation met its commitment.
     Compliance closes a share ``gain`` of the gap to 1; a shortfall removes a share ``loss`` of
-    the trust held. Unobserved pairs are unchanged.
+    the trust held. Unobserved pairs are unchanged. ``rate``: where(complied, gain, loss),
+    when the caller has it.
     """
-    rate = np.where(complied, gain, loss)  # both moves close a gap: to 1 (kept), to 0 (broken)
+    if rate is None:  # both moves close a gap: to 1 (kept), to 0 (broken)
+        rate = np.where(complied, gain, loss)
     return trust + observed * (rate * (complied - trust))
+
+
+def verify_rows_inplace(rng: np.random.Generator, runs: list[tuple[int, int]],
+                        trust: np.ndarray, verif: np.ndarray, verified: np.ndarray,
+                        implemented: np.ndarray, complied: np.ndarray, gain: float, loss: float,
+                        delta: np.ndarray, block: int = 32768) -> None:
+    """Verification on the rows of ``runs`` (the (start, stop) runs of rows with a link), in
+    place and block by block: the same numbers and the same random stream as
+
+        observed = uniform_rows(rng, n, runs) < verif[rows]
+        verified[rows] = where(observed, implemented, verified[rows])
+        trust[rows] = verification_update(trust[rows], observed, complied, gain, loss)
+
+    with the change of trust written into ``delta`` (N, N) on those rows (the caller keeps it
+    zero elsewhere). Each block of about ``block`` elements is drawn, compared and updated
+    while it is in cache, so a large roster streams each matrix once. The generator must be
+    able to advance (draws.uniform_rows)."""
+    n = trust.shape[0]
+    step = max(1, block // n)
+    u = np.empty((step, n))
+    obs = np.empty((step, n), bool)
+    s = np.empty((step, n))
+    rate = np.where(complied, gain, loss)
+    bitgen = rng.bit_generator
+    pos = 0
+    for start, stop in runs:
+        if start > pos:
+            bitgen.advance((start - pos) * n)
+        for r0 in range(start, stop, step):
+            r1 = min(r0 + step, stop)
+            k = r1 - r0
+            ub, ob, sb, tb = u[:k], obs[:k], s[:k], trust[r0:r1]
+            rng.random(out=ub)
+            np.less(ub, verif[r0:r1], out=ob)
+            np.copyto(verified[r0:r1], implemented, where=ob)
+            np.subtract(complied, tb, out=sb)  # verification_update, in its order
+            np.multiply(rate, sb, out=sb)
+            np.multiply(ob, sb, out=sb)
+            np.add(tb, sb, out=sb)
+            np.subtract(sb, tb, out=delta[r0:r1])
+            tb[...] = sb
+        pos = stop
+    if pos < n:
+        bitgen.advance((n - pos) * n)
 
 
 def rivalry_cut(trust: np.ndarray, rivalry: np.ndarray, cut: float) -> np.ndarray:
@@ -125,6 +171,40 @@ def relax_clip_drift(t2: np.ndarray, baseline: np.ndarray, relax: float, drift: 
         nb += bb
         np.subtract(nb, bb, out=d_drift[r0:r1])
     return clipped
+
+
+def relax_clip_drift_sums(t2: np.ndarray, baseline: np.ndarray, relax: float, drift: float,
+                          *, new_baseline: np.ndarray, leaves: list[tuple[int, int]]
+                          ) -> tuple[list[float], list[float], list[float]]:
+    """relax_clip_drift without the (N, N) changes: the same new trust (in ``t2``) and new
+    baseline, and, for each (start, stop) range of ``leaves`` over the flattened matrix (in
+    order, covering it), the sums of the three changes (relaxation, bounds, drift) on that
+    range, taken while the range is in cache. With the leaves of a
+    :class:`sim.model.ledger.PairwiseSum` these give each change's ``sum()`` exactly. The matrices
+    must be C-contiguous."""
+    n = t2.shape[0]
+    tf, bf, nf = t2.reshape(-1), baseline.reshape(-1), new_baseline.reshape(-1)
+    width = max((b - a for a, b in leaves), default=0)
+    scratch, d = np.empty(width), np.empty(width)
+    relaxed, bounded, drifted = [], [], []
+    add = np.add.reduce
+    for a, b in leaves:
+        tb, bb, s, db, nb = tf[a:b], bf[a:b], scratch[:b - a], d[:b - a], nf[a:b]
+        np.subtract(bb, tb, out=s)
+        s *= relax
+        s += tb  # t3
+        np.subtract(s, tb, out=db)
+        relaxed.append(add(db))
+        clip(s, 0.0, 1.0, out=tb)
+        tb[(-a) % (n + 1)::n + 1] = 1.0  # self-trust: the diagonal entries in this range
+        np.subtract(tb, s, out=db)
+        bounded.append(add(db))
+        np.subtract(tb, bb, out=nb)
+        nb *= drift
+        nb += bb
+        np.subtract(nb, bb, out=db)
+        drifted.append(add(db))
+    return relaxed, bounded, drifted
 
 
 def felt_rivalry_rows(rivalry: np.ndarray, controls: np.ndarray, rows: np.ndarray,
