@@ -1,4 +1,4 @@
-"""Back-test (sim/studies/backtest.py): scoring by hand, the schema reader, the history run, no
+"""Back-test (sim/studies/backtest/): scoring by hand, the schema reader, the history run, no
 leak of endorsement data into the model, the command line and a tiny calibration."""
 
 from __future__ import annotations
