@@ -20,7 +20,12 @@ from sim.studies.backtest.calibration import Calibration, apply_values, calibrat
 from sim.studies.backtest.events import DEFAULT_EVENTS, read_events
 from sim.studies.backtest.plan import load_history, templates
 from sim.studies.backtest.report import figure, table
-from sim.studies.backtest.scenario_file import HISTORY_YAML, render_block, write_block
+from sim.studies.backtest.scenario_file import (
+    HISTORY_YAML,
+    read_scenario_text,
+    render_block,
+    write_block,
+)
 from sim.studies.backtest.score import backtest
 
 DEFAULT_OUT = Path("outputs") / "backtest"
@@ -84,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         check_output("--out", args.out)
         if args.calibrate:
             check_output("--history", args.history, kind="file")
+            read_scenario_text(args.history, HISTORY_YAML)  # UTF-8 and readable, before the fit
         events = read_events(args.events)
         if args.leave_one_out:
             from sim.api import load_config
