@@ -252,7 +252,7 @@ def render(names: Sequence[str] | None = None, problems: list[str] | None = None
         "governance_events data (`data/governance_events_2023_2024.yaml`), the literature, "
         "or says `assumption:` with a plausible range. Sections follow the policy-analysis "
         "split: levers (what governments choose), uncertainties (what nobody knows) and "
-        "constants. Hard bounds of every parameter are in `sim/config.py` (PARAMETERS). "
+        "constants. Hard bounds of every parameter are in `sim/config/schema.py` (PARAMETERS). "
         "Events are shocks; those dated before a scenario's start month set its initial "
         "conditions.",
         "",

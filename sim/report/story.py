@@ -17,40 +17,27 @@ per-pair ledger (:func:`sim.report.io.pair_changes`) and the outcomes of a quick
 4. a note that one run is one possible history, with the share of each outcome over a quick
    replicate set when one was run.
 
-A comparison's story (:func:`compare_story`) gives the outcome shares with 95% intervals, the
+A comparison's story (:func:`compare_story`, in :mod:`sim.report.comparison_story`; the words
+both use are in :mod:`sim.report.words`) gives the outcome shares with 95% intervals, the
 continuous measures with their paired differences, and the ledger causes that differ most
 between each what-if and the reference.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import pandas as pd
 
-CAUSE_WORDS = {
-    "cosigning": "signing texts together",
-    "dialogue": "talks without a text",
-    "exclusion": "being left out of the other side's meetings",
-    "verification": "checking each other's compliance",
-    "rivalry": "rivalry outside AI (tariffs, sanctions, export controls)",
-    "relaxation": "drifting back towards the remembered baseline",
-    "bounds": "keeping trust within 0 and 1",
-    "drift": "the remembered baseline drifting (memory, not trust itself)",
-}
-TRUST_CAUSES = ("cosigning", "dialogue", "exclusion", "verification", "rivalry", "relaxation",
-                "bounds")
-OUTCOME_WORDS = {
-    "cooperation": "the two leading powers share a deep regime that covers much of the world's "
-                   "AI capability, and the world is not split into camps",
-    "bifurcation": "the world has split into two camps, each leading power with a regime of "
-                   "its own that leaves the other out",
-    "fragmentation": "neither shared rules between the leading powers nor two clean camps with "
-                     "regimes of their own: a patchwork",
-}
-OUTCOME_ORDER = ("cooperation", "bifurcation", "fragmentation")
-RELATION_WORDS = {">=": "at least", "<": "below"}
+from sim.report.comparison_story import compare_story as compare_story
+from sim.report.words import (
+    CAUSE_WORDS,
+    OUTCOME_ORDER,
+    OUTCOME_WORDS,
+    RELATION_WORDS,
+    TRUST_CAUSES,
+)
+
 MAX_NAMES = 6  # names listed before "and N more"
 MAX_SESSIONS = 8
 
@@ -349,85 +336,3 @@ def head(story: str, sections: int = 1) -> str:
 
 
 # -- a comparison's story ----------------------------------------------------------------------
-
-
-def _pct(x: float) -> str:
-    return "n/a" if x is None or math.isnan(x) else f"{100 * x:.0f}%"
-
-
-def _pp(x: float) -> str:
-    return "n/a" if x is None or math.isnan(x) else f"{100 * x:+.0f}"
-
-
-def compare_story(outcomes: pd.DataFrame, observables: pd.DataFrame, reference: str,
-                  n_seeds: int, end_month: str, *, measures: Sequence[str],
-                  ledger: Sequence[str], labels: dict[str, str] | None = None,
-                  top_causes: int = 3) -> str:
-    """The story of a comparison as Markdown: outcome shares with 95% intervals and paired
-    differences, the continuous ``measures`` (mean, interval, difference), and for each
-    what-if the ``ledger`` columns (``ledger_<cause>``) whose paired difference to the
-    reference is largest. ``outcomes`` and ``observables`` are
-    :func:`sim.studies.compare.outcome_table` and :func:`sim.studies.compare.observable_table`."""
-    labels = labels or {}
-    names = list(dict.fromkeys(outcomes["scenario"]))
-    others = [n for n in names if n != reference]
-    lines = [f"# {', '.join(others)} against {reference}", "",
-             f"Every scenario ran the same {n_seeds} seeds (0-{n_seeds - 1}), so seed k meets "
-             "the same chance events in each; a difference is taken seed by seed (paired), "
-             "which makes it more precise than the two intervals side by side. Intervals are "
-             "95%: Wilson for a share, Student t for a mean or a paired difference.", "",
-             "## How often each outcome happened", ""]
-    lines += ["| scenario | " + " | ".join(OUTCOME_ORDER) + " |",
-              "|---|" + "---|" * len(OUTCOME_ORDER)]
-    for name in names:
-        sub = outcomes[outcomes["scenario"] == name].set_index("outcome")
-        cells = [f"{_pct(sub.loc[o, 'share'])} [{_pct(sub.loc[o, 'ci_low'])}, "
-                 f"{_pct(sub.loc[o, 'ci_high'])}]" for o in OUTCOME_ORDER]
-        lines.append(f"| {name}{' (reference)' if name == reference else ''} | "
-                     + " | ".join(cells) + " |")
-    lines.append("")
-    for name in others:
-        sub = outcomes[outcomes["scenario"] == name].set_index("outcome")
-        parts = []
-        for o in OUTCOME_ORDER:
-            r = sub.loc[o]
-            sure = (not math.isnan(r["diff_ci_low"])
-                    and (r["diff_ci_low"] > 0 or r["diff_ci_high"] < 0))
-            parts.append(f"{o} {_pp(r['diff_vs_reference'])} points [{_pp(r['diff_ci_low'])}, "
-                         f"{_pp(r['diff_ci_high'])}]" + (" (clear)" if sure else ""))
-        lines.append(f"- {name} against {reference}: " + "; ".join(parts) + ".")
-    lines += ["", "A difference is *clear* when its whole interval lies on one side of zero.",
-              "", f"## Continuous measures at the end ({end_month})", "",
-              "| measure | scenario | mean [95% interval] | difference to the reference |",
-              "|---|---|---|---|"]
-    for col in measures:
-        for name in names:
-            r = observables[(observables["scenario"] == name)
-                            & (observables["observable"] == col)].iloc[0]
-            diff = ("" if name == reference else
-                    f"{r['diff_vs_reference']:+.3f} [{r['diff_ci_low']:+.3f}, "
-                    f"{r['diff_ci_high']:+.3f}]")
-            lines.append(f"| {labels.get(col, col)} | {name} | {r['mean']:.3f} "
-                         f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}] | {diff} |")
-    lines += ["", "## What moved trust differently", "",
-              "The trust ledger books every change of trust to a cause; below, for each "
-              "what-if, the causes whose total over the run (mean change per pair of "
-              "countries) differs most from the reference's.", ""]
-    for name in others:
-        sub = observables[(observables["scenario"] == name)
-                          & observables["observable"].isin(list(ledger))]
-        sub = sub.reindex(sub["diff_vs_reference"].abs().sort_values(ascending=False).index)
-        sub = sub[sub["diff_vs_reference"].abs() > 0].head(top_causes)
-        if sub.empty:
-            lines.append(f"- {name}: no cause differs from {reference}.")
-            continue
-        parts = []
-        for r in sub.to_dict("records"):
-            cause = r["observable"].removeprefix("ledger_")
-            ref = observables[(observables["scenario"] == reference)
-                              & (observables["observable"] == r["observable"])].iloc[0]
-            parts.append(f"{CAUSE_WORDS.get(cause, cause)}: {ref['mean']:+.4f} -> "
-                         f"{r['mean']:+.4f} (difference {r['diff_vs_reference']:+.4f} "
-                         f"[{r['diff_ci_low']:+.4f}, {r['diff_ci_high']:+.4f}])")
-        lines.append(f"- {name}: " + "; ".join(parts) + ".")
-    return "\n".join(lines).rstrip() + "\n"

@@ -1,4 +1,4 @@
-"""Alignment against its Curie-Weiss mean field (sim/studies/alignment_theory.py): the theory by
+"""Alignment against its Curie-Weiss mean field (sim/studies/alignment_theory/): the theory by
 hand, the alignment layer (pure functions, many seeds) and the full model in homogeneous and
 two-community worlds, the critical point, and the command."""
 

@@ -1,4 +1,4 @@
-"""Back-test (sim/studies/backtest.py): scoring by hand, the schema reader, the history run, no
+"""Back-test (sim/studies/backtest/): scoring by hand, the schema reader, the history run, no
 leak of endorsement data into the model, the command line and a tiny calibration."""
 
 from __future__ import annotations
@@ -589,3 +589,42 @@ def test_calibrate_command_writes_the_history_file_it_is_given(synthetic, tmp_pa
     assert data["constants"]["attend_cost"]["source"].startswith("calibrated: ")
     assert data["venues"]["history_summit"]["source"].startswith("calibrated: ")
     assert data["venues"]["history_treaty"]["source"].startswith("prior: ")  # not in the file
+
+
+def test_calibrate_refuses_a_history_file_that_is_not_utf8(synthetic, tmp_path, capsys):
+    """A --history file in another encoding: one line naming the key, the file and what is
+    allowed, exit 2, before any fitting; the file is left as it was and nothing is written."""
+    history = tmp_path / "history.yaml"
+    latin1 = "# café\nname: history\n".encode("latin-1")
+    history.write_bytes(latin1)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exc:
+        bt.main(["--calibrate", "--events", str(synthetic), "--seeds", "1", "--maxiter", "1",
+                 "--popsize", "1", "--workers", "1", "--history", str(history), "--out",
+                 str(out)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --history=") and "\n" not in err
+    assert str(history)[:30] in err and "UTF-8" in err  # long values are shortened
+    assert history.read_bytes() == latin1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.yaml"]
+
+
+def test_block_is_yaml_with_one_line_per_entry(baseline):
+    """The rendered block parses as YAML; every parameter and venue is one line in flow style
+    between the markers, so a reader can diff a recalibration line by line."""
+    _, plans = bt.history_run(baseline, bt.read_events(bt.DEFAULT_EVENTS))
+    free = bt.free_parameters(baseline, plans)
+    tmpl = bt.templates(baseline.scenario)
+    x0 = bt.current_values(baseline, free, tmpl)
+    cal = bt.Calibration(free, x0, x0, (0.9, 0.0, 0.9), (0.9, 0.0, 0.9), 2, "test", 0.0)
+    block = bt.render_block(baseline, tmpl, cal, "2026-12-02")
+    lines = block.splitlines()
+    assert lines[0] == bt.BLOCK_BEGIN and lines[-1] == bt.BLOCK_END
+    data = yaml.safe_load(block)
+    names = [f.name for f in free if f.template is None]
+    assert sorted(n for sec in ("levers", "uncertainties", "constants")
+                  for n in data.get(sec, {})) == sorted(names)
+    for key, node in data["venues"].items():
+        [line] = [x for x in lines if x.startswith(f"  {key}: {{")]
+        assert yaml.safe_load(line)[key] == node

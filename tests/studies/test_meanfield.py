@@ -1,4 +1,4 @@
-"""Mean field (sim/studies/meanfield.py): the homogeneous world's runs against the ODE path
+"""Mean field (sim/studies/meanfield/): the homogeneous world's runs against the ODE path
 (solve_ivp), a world whose regime lapses against its ODE path, the noisy world's runs against the
 exact expected map, and the pieces checked by hand."""
 
