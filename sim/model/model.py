@@ -46,23 +46,38 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         super().__init__(rng=run.seed)
         self.run_config = run
         sc = run.scenario
-        self.p = p = sc.params
+        self.p = sc.params
         self.scenario_name = sc.name
         self.start = sc.start
         self.n_steps = run.steps
+        # set-up as ODD section 5 describes it (the order matters: agents are numbered as
+        # they are made, and the events before month 0 act on the starting state)
+        self._init_countries(sc)
+        self._init_relations(sc)
+        self._init_labs(sc)
+        self._init_records()
+        self._init_caches(sc)
+        self._init_calendar(sc)
+        self._observed: dict[str, float] = {}
+        self._collector = observables_collector(metrics.OBSERVABLES)
+        self._polarization = DeferredPolarization()
+        self._observe()
+        self._collect()
 
+    def _init_countries(self, sc) -> None:
+        """Names, indices and the countries' own state vectors from the scenario's roster."""
         cs, ls = sc.countries, sc.labs
         self.country_names = [c.name for c in cs]
         self.country_index = {n: i for i, n in enumerate(self.country_names)}
         self.lab_names = [lab.name for lab in ls]
         self.lab_index = {n: i for i, n in enumerate(self.lab_names)}
         self.blocs = np.array([c.bloc for c in cs])  # plot colours only
-        n, n_labs = len(cs), len(ls)
-        self.n = n
+        self.n = len(cs)
 
         def col(attr):
             return np.array([getattr(c, attr) for c in cs], dtype=float)
 
+        self._ideal_points = col("un_ideal_point")
         self.capability = col("capability")
         self.supply = col("chip_supply")
         self.hawkishness = col("hawkishness")
@@ -76,10 +91,12 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         self.obligation = np.minimum(self.implemented, self.domestic)
         self.legitimacy = np.array([[c.legitimacy[t] for t in VENUE_TYPES] for c in cs])
 
-        # starting relations from pairwise facts; trust starts at its baseline
-        idx = self.country_index
+    def _init_relations(self, sc) -> None:
+        """Starting relations from pairwise facts (trust starts at its baseline) and the
+        pairwise and per-country state that starts empty."""
+        n, p, idx = self.n, self.p, self.country_index
         self.baseline = rel_m.baseline_trust(
-            col("un_ideal_point"),
+            self._ideal_points,
             rel_m.group_matrix([[idx[m] for m in g] for g in sc.alliances], n),
             rel_m.group_matrix([[idx[m] for m in g] for g in sc.partnerships], n),
             p["relation_base"], p["relation_alliance"], p["relation_partnership"],
@@ -91,21 +108,26 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         self.substitution = np.zeros(n)
         self.compute_access = np.ones(n)
         self.shortfall = np.zeros(n, dtype=int)  # months in a row short of the obligation
-
         self.book = RegimeBook(n)  # regimes: one per venue series, grown as texts are signed
 
+    def _init_labs(self, sc) -> None:
+        """The labs' state vectors, the race pressure and the incident exposure."""
+        ls, n, p = sc.labs, self.n, self.p
         self.lab_home = np.array([self.country_index[lab.home] for lab in ls], dtype=int)
         self.lab_share = np.array([lab.capability for lab in ls], dtype=float)
         self.lab_safety = np.array([lab.safety_investment for lab in ls], dtype=float)
         self.lab_openness = np.array([lab.openness for lab in ls], dtype=float)
         self.lab_propensity = np.array([lab.track2_propensity for lab in ls], dtype=float)
-        self.lab_pledge = np.zeros(n_labs)
+        self.lab_pledge = np.zeros(len(ls))
         self.pressure = comp_m.race_pressure(self.capability)  # follows capability (step 7)
         share_by_home = np.bincount(self.lab_home, weights=self.lab_share, minlength=n)
         self.residual_share = clip(1.0 - share_by_home, 0.0, 1.0)
         self._exposure = inc_m.exposure(np.concatenate([self.lab_openness, np.zeros(n)]),
                                         p["openness_hazard"])  # labs, then states
 
+    def _init_records(self) -> None:
+        """What the run records: sessions, incidents, deals, the trust ledger, the forums."""
+        n = self.n
         self.sessions: list[SessionRecord] = []
         self.incidents = 0
         self.deal_months = np.zeros((n, n), dtype=int)  # months the deal fired, per pair
@@ -114,11 +136,13 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         self.forums: dict[int, Venue] = {}  # leader index -> the forum it convened
         self.forum_causes: dict[str, tuple[str, str]] = {}  # leader -> (month, what caused it)
 
-        for i, c in enumerate(cs):
+    def _init_caches(self, sc) -> None:
+        """The thin Mesa agents over the arrays, and what the step keeps between months."""
+        n, p, idx = self.n, self.p, self.country_index
+        for i, c in enumerate(sc.countries):
             Country(self, i, c.name, c.bloc)
-        for i, lab in enumerate(ls):
+        for i, lab in enumerate(sc.labs):
             Lab(self, i, lab.name, lab.home)
-
         # controls and rivalry are zero outside the rows and columns of chip suppliers and of
         # the countries named in controls or rivalry events (sim/model/mechanisms/support.py)
         named = [idx[c] for e in sc.events if e.kind in ("controls", "rivalry")
@@ -132,11 +156,15 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         self._hawk: np.ndarray | None = None  # month._hawk_col (hawkishness events drop it)
         self._club_factor: np.ndarray | None = None  # month._club (regime changes drop it)
         self._trust_rates = np.array([p["trust_loss"], p["trust_gain"]])  # by compliance
+        n_labs = len(sc.labs)
         self._units_cap = np.empty(n_labs + n)  # the incident hazard's units: labs, then states
         self._units_safe = np.empty(n_labs + n)
         self._lab_dot = self._lab_sum = 0.0  # the labs' safety, as the last observation weighed it
         self._regime_term: np.ndarray | None = None  # propensity_regime * shared_depth
 
+    def _init_calendar(self, sc) -> None:
+        """Venues and events on Mesa's event list, events before month 0 applied now, and the
+        starting alignments about the two leading powers (A: +1, B: -1)."""
         self._calls: list[_Call] = []
         self._venues = {venue.name: self._venue_masks(venue) for venue in sc.venues}
         for ev in sc.events:
@@ -144,18 +172,11 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
                 self._apply_event(ev)
             elif ev.month < self.n_steps:
                 self._schedule(self._apply_event, ev, ev.month, Priority.HIGH)
-        # the two leading powers at set-up are the poles of alignment (A: +1, B: -1)
         self.poles = metrics.leaders(self.capability)
         self.alignment = align_m.initial_alignment(self.baseline, *self.poles,
                                                    sc.initial_alignment)
         for venue in sc.venues:
             self._schedule_venue(venue, venue.months)
-
-        self._observed: dict[str, float] = {}
-        self._collector = observables_collector(metrics.OBSERVABLES)
-        self._polarization = DeferredPolarization()
-        self._observe()
-        self._collect()
 
     # -- scheduling -------------------------------------------------------------------------
 

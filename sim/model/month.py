@@ -33,6 +33,9 @@ class MonthMixin:
     """The monthly step of :class:`sim.model.model.GovernanceModel` (see the module docstring)."""
 
     def step(self) -> None:
+        # One function over 60 lines, on purpose: it is the month's process schedule (ODD
+        # section 3, steps 2-9) in the order the ODD gives, so the order can be read and checked
+        # against it in one place; each step calls a pure mechanism or a helper below.
         p, rng, n = self.p, self.rng, self.n
         pressure = self.pressure
         ledger = self.ledger

@@ -165,6 +165,9 @@ def hold_session(venue: Setting, params: Params, state: State,
     ``venue.invited`` is the invitation when it does not depend on the state (else
     :func:`invitees` computes it); ``state.club_bonus`` is added to each country's signing
     utility; ``params.lab_follow`` sets how far a lab's signing follows its home's camp.
+
+    Kept as one function (just over 60 lines): it is steps 1-5 of ODD 6.8 in their order, each
+    a call to a pure function of this module or of the session's decision rule.
     """
     rule, host, p = venue.rule, venue.host, params
     n = state.ideal.shape[0]
