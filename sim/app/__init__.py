@@ -4,8 +4,9 @@ seeds and read the outcome shares against a reference, and step through one run.
 The page (:mod:`sim.app.page`) is a thin solara layer over small modules that hold no UI:
 :mod:`sim.app.levers` (what the page may change, as config edits and command-line overrides),
 :mod:`sim.app.engine` (runs seeds in a process pool, replays one run month by month),
-:mod:`sim.app.stats` (shares, intervals, bands), :mod:`sim.app.figures` (matplotlib figures),
-:mod:`sim.app.story` (the run's story in words) and :mod:`sim.app.save` (a saved comparison).
+:mod:`sim.app.stats` (shares, intervals, bands), :mod:`sim.app.figures` (the comparison's
+figures), :mod:`sim.app.run_figure` (one run's month), :mod:`sim.app.story` (the run's story)
+and :mod:`sim.app.save` (a saved comparison).
 The page is built on solara components rather than Mesa's SolaraViz: SolaraViz (which renders
 with the pinned solara) steps one live model, while this page shows statistics over many seeds
 and one run replayed from stored months. Install with the ``app`` extra:

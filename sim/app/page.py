@@ -23,7 +23,7 @@ import solara.lab
 from solara.alias import rw
 
 from sim.api import with_seed
-from sim.app import figures, stats
+from sim.app import figures, run_figure, stats
 from sim.app import levers as lv
 from sim.app import save as saving
 from sim.app.engine import Engine, Request, SeedSet, Superseded, replay
@@ -270,7 +270,7 @@ def RunPanel(rep, replicates: tuple[str, ...] | None):
     last = rep.steps if rep is not None else 0
     k = min(step.value, last)
     run_key = None if rep is None else rep.summary["config_hash"]
-    canvas = solara.use_memo(lambda: None if rep is None else figures.RunFigure(rep), [run_key])
+    canvas = solara.use_memo(lambda: None if rep is None else run_figure.RunFigure(rep), [run_key])
     image = solara.use_memo(lambda: None if canvas is None else canvas.show(k).png(),
                             [run_key, k])
     story = solara.use_memo(lambda: None if rep is None else run_story(rep, replicates),

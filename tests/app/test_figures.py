@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.app import figures, stats
+from sim.app import figures, run_figure, stats
 from sim.app.engine import SeedSet, replay
 from sim.model.metrics import OBSERVABLES
 
@@ -45,8 +45,8 @@ def test_levels_above_one_widen_the_axis():
 
 def test_the_run_figure_follows_the_month():
     rep = replay(sim.load_config("exclusive_club", ["steps=12"]), 0)
-    fig = figures.RunFigure(rep)
+    fig = run_figure.RunFigure(rep)
     pngs = [fig.show(k).png() for k in (0, 6, 12, 6)]
     assert pngs[1] != pngs[0] and pngs[1] == pngs[3]
     assert fig.title.get_text().endswith("(month 6 of 12)")
-    assert pngs[0] == figures.run_figure(rep, 0).png()
+    assert pngs[0] == run_figure.run_figure(rep, 0).png()
