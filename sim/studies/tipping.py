@@ -14,6 +14,7 @@ scenario's own values marked) and the table of cells in docs/STUDIES.md.
 from __future__ import annotations
 
 import io
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,11 +78,13 @@ def check_ranges(pair: Pair) -> None:
 
 
 def run_pair(pair: Pair, seeds: int = 50, jobs: int = MAX_JOBS, steps: int = 60,
-             fast: bool = False) -> pd.DataFrame:
-    """The cells of one pair: shares of each outcome, the majority and its share."""
+             fast: bool = False, progress: bool = False) -> pd.DataFrame:
+    """The cells of one pair: shares of each outcome, the majority and its share (a tqdm bar
+    on stderr when ``progress``)."""
     check_ranges(pair)
     cells, _ = phase_table(pair.override(pair.x, fast), pair.override(pair.y, fast),
-                           scenario=pair.scenario, seeds=seeds, steps=steps, jobs=jobs)
+                           scenario=pair.scenario, seeds=seeds, steps=steps, jobs=jobs,
+                           progress=progress)
     return with_majority(cells)
 
 
@@ -209,7 +212,8 @@ def main(argv: list[str] | None = None) -> None:
                 cells = with_majority(pd.read_csv(stem.with_suffix(".csv")))
                 seeds = int(cells["runs"].max())
             else:
-                cells = run_pair(pair, seeds=seeds, jobs=args.jobs, steps=steps, fast=fast)
+                cells = run_pair(pair, seeds=seeds, jobs=args.jobs, steps=steps, fast=fast,
+                                 progress=sys.stderr.isatty())
         except ConfigError as exc:
             fail(exc)
         base = (scenario_value(pair.scenario, *pair.x[:2])[0],
