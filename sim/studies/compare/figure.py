@@ -114,14 +114,11 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
     each what-if's median and 10-90% band over seeds drawn over the reference's (grey), on
     axes that include zero; the legends outside the panels; PNG bytes. ``windows``: each
     scenario's outcome window in months (``outcome.window``), for the title."""
-    import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
     names = list(results.series)
     others = [n for n in names if n != reference]
     looks = line_looks(names, reference)
-    colours = {n: c for n, (c, _) in looks.items()}
-    styles = {n: ls for n, (_, ls) in looks.items()}
     dropped = constant_columns(results.series)
     shown = [(k, col) for k, col in enumerate(FIGURE_COLUMNS) if col not in dropped]
     ncols = 3
@@ -130,7 +127,24 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
     fig = Figure(figsize=(15, 3.1 * (nrows - 1 + top) + 0.6))
     grid = fig.add_gridspec(nrows, ncols, height_ratios=[top] + [1.0] * (nrows - 1))
 
-    ax = fig.add_subplot(grid[0, :2])
+    _share_panel(fig.add_subplot(grid[0, :2]), outcomes, names, reference, n_seeds, windows)
+    key = fig.add_subplot(grid[0, 2])
+    key.set_axis_off()
+    for slot, (k, col) in enumerate(shown):
+        _band_panel(fig.add_subplot(grid[1 + slot // ncols, slot % ncols]), results, k, col,
+                    [reference, *others], reference, starts, looks)
+    _key(key, looks, reference, others, dropped)
+    fig.suptitle(f"What-ifs against {reference}: median (line) and 10-90% band over "
+                 f"{n_seeds} seeds, same seeds in every scenario", fontsize=12)
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return buf.getvalue()
+
+
+def _share_panel(ax, outcomes: pd.DataFrame, names: list[str], reference: str, n_seeds: int,
+                 windows: dict[str, int] | None) -> None:
+    """Bars of each outcome's share per scenario with their Wilson intervals."""
     width = 0.8 / len(OUTCOMES)
     x = np.arange(len(names))
     for k, oc in enumerate(OUTCOMES):
@@ -147,37 +161,48 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
                  loc="left", fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, title="outcome")
     ax.grid(axis="y", alpha=0.3)
-    key = fig.add_subplot(grid[0, 2])
-    key.set_axis_off()
 
-    handles = []
-    for slot, (k, col) in enumerate(shown):
-        ax = fig.add_subplot(grid[1 + slot // ncols, slot % ncols])
-        for name in [reference, *others]:
-            arr = results.series[name][:, :, k]
-            if np.isnan(arr).all():
-                continue
-            lo, mid, hi = np.nanpercentile(arr, BAND, axis=0)
-            dates = pd.to_datetime([month_label(starts[name], s - 1) + "-15"
-                                    for s in range(arr.shape[1])])
-            is_ref = name == reference
-            ax.fill_between(dates, lo, hi, color=colours[name], alpha=0.3 if is_ref else 0.18,
-                            lw=0)
-            ax.plot(dates, mid, color=colours[name], lw=1.6, ls=styles[name],
-                    zorder=4 if is_ref else 3)
-        low, high = ax.get_ylim()
-        ax.set_ylim(min(0.0, low), max(0.0, high))  # honest axes: zero is always in view
-        title, unit = label_of(col)
-        ax.set_title(title, loc="left", fontsize=10)
-        ax.set_ylabel(unit, fontsize=8)
-        ax.xaxis.set_major_locator(mdates.YearLocator())
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-        ax.set_xlabel("month", fontsize=8)
-        ax.grid(alpha=0.3)
+
+def _band_panel(ax, results: Results, k: int, col: str, order: list[str], reference: str,
+                starts: dict[str, tuple[int, int]], looks: dict[str, tuple[str, str]]) -> None:
+    """One observable: each scenario's median and 10-90% band over seeds, month by month."""
+    import matplotlib.dates as mdates
+
+    colours = {n: c for n, (c, _) in looks.items()}
+    styles = {n: ls for n, (_, ls) in looks.items()}
+    for name in order:
+        arr = results.series[name][:, :, k]
+        if np.isnan(arr).all():
+            continue
+        lo, mid, hi = np.nanpercentile(arr, BAND, axis=0)
+        dates = pd.to_datetime([month_label(starts[name], s - 1) + "-15"
+                                for s in range(arr.shape[1])])
+        is_ref = name == reference
+        ax.fill_between(dates, lo, hi, color=colours[name], alpha=0.3 if is_ref else 0.18,
+                        lw=0)
+        ax.plot(dates, mid, color=colours[name], lw=1.6, ls=styles[name],
+                zorder=4 if is_ref else 3)
+    low, high = ax.get_ylim()
+    ax.set_ylim(min(0.0, low), max(0.0, high))  # honest axes: zero is always in view
+    title, unit = label_of(col)
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.set_ylabel(unit, fontsize=8)
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.set_xlabel("month", fontsize=8)
+    ax.grid(alpha=0.3)
+
+
+def _key(key, looks: dict[str, tuple[str, str]], reference: str, others: list[str],
+         dropped: set[str]) -> None:
+    """The legend of the band panels (outside them) and the list of panels left out."""
     from matplotlib.legend_handler import HandlerTuple
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    colours = {n: c for n, (c, _) in looks.items()}
+    styles = {n: ls for n, (_, ls) in looks.items()}
+    handles = []
     for name in [reference, *others]:
         is_ref = name == reference
         handles.append((Patch(color=colours[name], alpha=0.3 if is_ref else 0.18, lw=0),
@@ -190,10 +215,4 @@ def comparison_figure(results: Results, outcomes: pd.DataFrame, reference: str,
         key.text(0.0, 0.02, "Not drawn, the same in every run of every scenario:\n"
                  + "\n".join(f"  {label_of(c)[0]}" for c in FIGURE_COLUMNS if c in dropped),
                  fontsize=8, va="bottom", transform=key.transAxes)
-    fig.suptitle(f"What-ifs against {reference}: median (line) and 10-90% band over "
-                 f"{n_seeds} seeds, same seeds in every scenario", fontsize=12)
-    fig.tight_layout(rect=(0, 0, 1, 0.98))
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return buf.getvalue()
 
