@@ -249,12 +249,13 @@ def throughput(seeds: int, jobs: int, steps: int) -> None:
 
 def memory(counts: list[int], jobs: int, steps: int) -> None:
     """Peak memory of the process tree at each count of short runs (see the docstring)."""
-    rows = [measure("lean", n, jobs, steps) for n in counts]
-    for r in rows:
+    rows = []
+    for n in counts:  # each printed as it finishes: the large count may take long
+        rows.append(r := measure("lean", n, jobs, steps))
         print(f"{r['runs']:>8} runs of {steps} month(s): {r['seconds']:>7.1f} s, "
               f"{r['runs_per_s']:>6.1f} runs/s, {r['failed']} failed, peak PSS "
               f"{r['peak_pss_kb'] / 1024:.0f} MB, peak RSS {r['peak_rss_kb'] / 1024:.0f} MB, "
-              f"{r['processes']} processes")
+              f"{r['processes']} processes", flush=True)
     a, b = rows[0], rows[-1]
     print(f"peak PSS {b['runs']} vs {a['runs']} runs: "
           f"{100 * (b['peak_pss_kb'] / a['peak_pss_kb'] - 1):+.1f}%; peak RSS "
