@@ -71,6 +71,8 @@ from sim.studies.compare.running import (
     LEDGER,
     OPEN,
     PROBES,
+    SUPPLIER,
+    TARGET,
     Results,
     open_lab_safety,
     run_all,
@@ -92,7 +94,8 @@ from sim.studies.compare.tables import (
 __all__ = [
     "BAND", "COLUMNS", "CONFIDENCE", "DEFAULT_ROOT", "FIGURE_COLUMNS", "LEDGER", "MAX_SEEDS",
     "MAX_SERIES_BYTES", "OPEN", "PROBES", "PROBE_LABELS", "REFERENCE_GREY", "Results",
-    "STORY_MEASURES", "UNITS", "WHATIF_COLOURS", "WHATIF_STYLES", "band_table", "check_args",
+    "STORY_MEASURES", "SUPPLIER", "TARGET", "UNITS", "WHATIF_COLOURS", "WHATIF_STYLES",
+    "band_table", "check_args",
     "check_size", "compare", "comparison_figure", "constant_columns", "label_of", "line_looks",
     "main", "mean_interval", "observable_table", "open_lab_safety", "outcome_table", "parse_args",
     "render_table", "run_all", "runs_table", "simulate", "state_row", "summary_dict", "tick_label",
