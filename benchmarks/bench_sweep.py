@@ -4,6 +4,8 @@ Not a test: a measurement to run by hand and read.
 
     python benchmarks/bench_sweep.py                   # 40 seeds x 3 trust gains, 2 workers
     python benchmarks/bench_sweep.py --seeds 100 --jobs 2 --steps 60
+    python benchmarks/bench_sweep.py --throughput --seeds 40 --jobs 2
+    python benchmarks/bench_sweep.py --memory 1000,100000 --steps 1 --jobs 2
 
 The same sweep (seeds x trust_gain values, baseline, 60 months) runs three ways, each in a fresh
 child process so that imports and pools do not leak from one into the next:
@@ -16,6 +18,19 @@ child process so that imports and pools do not leak from one into the next:
 - ``mesa_cached``: the same adapter but composing the scenario once per worker process and
   applying the parameters to the plain dict (the batch runner's trick, inside mesa.batch_run),
   to show where the difference comes from.
+
+Two checks of the one worker pool (:mod:`sim.runs`, which the batch runner uses):
+
+- ``--throughput``: one run's CPU time measured in this process first (``time.process_time``
+  over a few runs, after a warm-up), which gives the in-process limit ``jobs / CPU time per
+  run`` (runs/s); then the batch runner's runs per second of wall time on ``jobs`` workers
+  against it (target >= 80%). On a shared machine the wall-clock figure also pays for the other
+  processes' load, so the pool's own cost is shown too: its CPU time per run (whole process
+  tree) against the in-process CPU time per run.
+- ``--memory 1000,20000``: the batch runner on that many short runs (``--steps``, e.g. 1: the
+  model's state is the same size whatever the number of months, and only the count of runs is
+  at stake) with rows streamed to parquet, and the peak of the process tree's summed PSS and
+  RSS for each count (target: flat within 10%).
 
 Throughput is runs per second of wall time, pool start-up included. Memory is sampled from
 /proc every 50 ms over the whole process tree (the child, its pool and forkserver, their
@@ -82,6 +97,15 @@ def _maxrss() -> dict:
 def run_method(method: str, seeds: int, jobs: int, steps: int) -> dict:
     """Run the sweep one way in this process; returns timings and per-run results."""
     t0 = time.perf_counter()
+    if method == "lean":  # one point per seed, rows streamed, nothing kept in the parent
+        from sim.studies.batch import run_batch
+
+        with tempfile.TemporaryDirectory() as tmp:
+            res = run_batch([f"seed=range(0,{seeds})", f"steps={steps}"], jobs=jobs,
+                            out=Path(tmp) / "b.parquet", collect=False)
+        seconds = time.perf_counter() - t0
+        return {"method": method, "runs": res.rows, "seconds": seconds, "failed": res.failed,
+                "runs_per_s": res.rows / seconds, "results": {}, **_maxrss()}
     if method == "batch":
         from sim.studies.batch import run_batch
 
@@ -196,6 +220,48 @@ def measure(method: str, seeds: int, jobs: int, steps: int) -> dict:
     return res
 
 
+def in_process_cpu(steps: int, runs: int = 6) -> float:
+    """CPU seconds of one run in this process (mean over ``runs`` seeds after a warm-up run),
+    the model built from an already-validated config as the pool's workers do."""
+    import sim
+    from sim.runs import run_one
+
+    run = sim.load_config("baseline", ["scenario.uncertainties.trust_gain=0.05"], steps=steps)
+    run_one(run, 999)
+    t0 = time.process_time()
+    for seed in range(runs):
+        run_one(run, seed)
+    return (time.process_time() - t0) / runs
+
+
+def throughput(seeds: int, jobs: int, steps: int) -> None:
+    """The pool's throughput against the in-process limit (see the module docstring)."""
+    cpu = in_process_cpu(steps)
+    limit = jobs / cpu
+    r = measure("batch", seeds, jobs, steps)
+    pool_cpu = r["cpu_s"] / r["runs"]
+    print(f"in-process: {1000 * cpu:.0f} ms CPU per run of {steps} months -> limit on {jobs} "
+          f"workers {limit:.1f} runs/s")
+    print(f"pool: {r['runs']} runs in {r['seconds']:.1f} s = {r['runs_per_s']:.2f} runs/s = "
+          f"{100 * r['runs_per_s'] / limit:.0f}% of the limit (target >= 80%); CPU per run in "
+          f"the pool {1000 * pool_cpu:.0f} ms = {100 * cpu / pool_cpu:.0f}% efficiency")
+
+
+def memory(counts: list[int], jobs: int, steps: int) -> None:
+    """Peak memory of the process tree at each count of short runs (see the docstring)."""
+    rows = []
+    for n in counts:  # each printed as it finishes: the large count may take long
+        rows.append(r := measure("lean", n, jobs, steps))
+        print(f"{r['runs']:>8} runs of {steps} month(s): {r['seconds']:>7.1f} s, "
+              f"{r['runs_per_s']:>6.1f} runs/s, {r['failed']} failed, peak PSS "
+              f"{r['peak_pss_kb'] / 1024:.0f} MB, peak RSS {r['peak_rss_kb'] / 1024:.0f} MB, "
+              f"{r['processes']} processes", flush=True)
+    a, b = rows[0], rows[-1]
+    print(f"peak PSS {b['runs']} vs {a['runs']} runs: "
+          f"{100 * (b['peak_pss_kb'] / a['peak_pss_kb'] - 1):+.1f}%; peak RSS "
+          f"{100 * (b['peak_rss_kb'] / a['peak_rss_kb'] - 1):+.1f}% (target: within 10%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=40)
@@ -204,10 +270,22 @@ def main() -> None:
     parser.add_argument("--methods", default="batch,mesa,mesa_cached")
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds, alternating the order (the machine may be shared)")
+    parser.add_argument("--throughput", action="store_true",
+                        help="the pool against the in-process limit (jobs / CPU per run)")
+    parser.add_argument("--memory", default=None, metavar="N1,N2",
+                        help="peak memory of the process tree at these counts of short runs")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_method(args.child, args.seeds, args.jobs, args.steps)))
+        return
+    if args.throughput or args.memory:
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        if args.throughput:
+            throughput(args.seeds, args.jobs, args.steps)
+        if args.memory:
+            memory([int(n) for n in args.memory.split(",")], args.jobs, args.steps)
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
         return
     print(f"sweep: {args.seeds} seeds x {len(TRUST_GAINS)} trust gains = "
           f"{args.seeds * len(TRUST_GAINS)} runs of {args.steps} months, {args.jobs} workers; "

@@ -18,162 +18,49 @@ Keys with spaces or dots in a name are quoted: ``"scenario.countries.'United Sta
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import itertools
-import json
 import math
-import multiprocessing
 import os
-import re
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sim.config import CONF_DIR, build_run_config
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
-from sim.model.metrics import OBSERVABLES
+from sim.runs import Failed, chunk_size, default_jobs, imap
+from sim.studies.batch_overrides import (  # noqa: F401  (moved there; imported from here too)
+    LINSPACE_RE,
+    Axis,
+    _merge,
+    assign,
+    parse_override,
+    parse_values,
+    split_path,
+)
+from sim.studies.batch_table import (  # noqa: F401  (moved there; imported from here too)
+    TAIL,
+    _arrow_type,
+    _cell,
+    _conform,
+    _Sink,
+    _to_pandas,
+    schema,
+)
 from sim.studies.sweep import error_line, replicate_count, replicate_rows
 
 RESERVED = {"seed": "job_seed", "steps": "steps", "scenario": "scenario"}
-TAIL = ("replicate", "job_seed", "seed", "scenario", "steps", "replicates", "outcome",
-        *OBSERVABLES, "config_hash")
-LINSPACE_RE = re.compile(r"^\s*linspace\(\s*([^,]+),\s*([^,]+),\s*(\d+)\s*\)\s*$")
 
 
 def config_groups() -> tuple[str, ...]:
     """Config groups Hydra composes from files (``scenario``, ``outcome``): conf/ subfolders."""
     return tuple(sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir() and p.name != "hydra"))
-
-
-# -- parsing Hydra-shaped overrides -------------------------------------------------------------
-
-
-def split_path(key: str) -> tuple[str, ...]:
-    """``a.'United States'.b`` -> ('a', 'United States', 'b'): dots split, quotes protect."""
-    parts, cur, quote = [], [], None
-    for ch in key:
-        if quote:
-            if ch == quote:
-                quote = None
-            else:
-                cur.append(ch)
-        elif ch in "'\"":
-            quote = ch
-        elif ch == ".":
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    if quote:
-        raise ConfigError("override", key, "unbalanced quote in the key")
-    parts.append("".join(cur))
-    if any(not p for p in parts):
-        raise ConfigError("override", key, "empty key segment")
-    return tuple(parts)
-
-
-def parse_values(key: str, text: str) -> list:
-    """Values of one override: Hydra syntax (``a,b``, ``range(0,5)``, ``choice(...)``, a single
-    value, a dict) or ``linspace(lo,hi,n)`` (n evenly spaced numbers, ends included)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    m = LINSPACE_RE.match(text)
-    if m:
-        try:
-            lo, hi, n = float(m.group(1)), float(m.group(2)), int(m.group(3))
-        except ValueError:
-            raise ConfigError(key, text, "linspace(lo, hi, n) needs numbers") from None
-        if n < 1:
-            raise ConfigError(key, text, "linspace needs n >= 1")
-        return [round(float(v), 12) for v in np.linspace(lo, hi, n)]
-    try:
-        o = OverridesParser.create().parse_override(f"x={text}")
-    except Exception as exc:
-        raise ConfigError(key, text, f"not a Hydra value: {' '.join(str(exc).split())}") \
-            from None
-    if not o.is_sweep_override():
-        return [o.value()]
-    if not o.is_discrete_sweep():
-        raise ConfigError(key, text, "only discrete sweeps (a,b,c; range; choice) can be run")
-    values = list(o.sweep_iterator())
-    if not values:
-        raise ConfigError(key, text, "the sweep has no values")
-    return values
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One override: its column name, path in the config, values, and whether it adds a key."""
-
-    key: str
-    path: tuple[str, ...]
-    values: tuple
-    add: bool = False
-
-
-def parse_override(text: str) -> Axis:
-    """``KEY=VALUES`` (Hydra-shaped) -> :class:`Axis`."""
-    quote, eq = None, -1
-    for i, ch in enumerate(text):
-        if quote:
-            quote = None if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "=":
-            eq = i
-            break
-    if eq <= 0:
-        raise ConfigError("override", text, "must be KEY=VALUE (Hydra override syntax)")
-    raw_key, value_text = text[:eq], text[eq + 1:]
-    add = raw_key.startswith("+")
-    if raw_key.startswith(("~", "++")):
-        raise ConfigError("override", text, "deleting (~) or forcing (++) keys is not supported")
-    path = split_path(raw_key.lstrip("+"))
-    if path[0] == "hydra" or "/" in path[0]:
-        raise ConfigError("override", text, "Hydra settings (hydra..., launchers) do not apply "
-                          "to the batch runner; use -j for workers")
-    return Axis(key=".".join(path), path=path, values=tuple(parse_values(raw_key, value_text)),
-                add=add)
-
-
-# -- applying overrides to a composed config ----------------------------------------------------
-
-
-def _merge(old: Any, new: Any) -> Any:
-    """Hydra's dict override: dicts merge key by key, anything else replaces."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        out = dict(old)
-        for k, v in new.items():
-            out[k] = _merge(old.get(k), v)
-        return out
-    return new
-
-
-def assign(data: dict, axis: Axis, value: Any) -> dict:
-    """A copy of ``data`` with ``value`` at ``axis.path`` (only the dicts on the path are
-    copied). Unknown keys are an error unless the override was written ``+key=...``."""
-    head, *rest = axis.path
-    if not isinstance(data, dict):
-        raise ConfigError(axis.key, value, "the path runs into a value, not a mapping")
-    if head not in data and not (axis.add and not rest):
-        near = ", ".join(sorted(map(str, data))[:12])
-        raise ConfigError(axis.key, value, f"no key {head!r} here (available: {near}); "
-                          "prefix + to add a key")
-    out = dict(data)
-    if rest:
-        out[head] = assign(data[head], Axis(axis.key, tuple(rest), axis.values, axis.add), value)
-    else:
-        out[head] = _merge(data.get(head), value)
-    return out
 
 
 # -- the plan: points to run --------------------------------------------------------------------
@@ -256,12 +143,6 @@ def _init_worker(bases: dict[tuple, dict]) -> None:
     _BASES = bases
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, sort_keys=True, default=str)
-    return value
-
-
 def evaluate_point(index: int, base: dict, selection: tuple, assigns: tuple,
                    replicates: int) -> list[dict]:
     """Rows (one per replicate) of one point: ``base`` with ``assigns`` applied, validated and
@@ -284,95 +165,19 @@ def evaluate_point(index: int, base: dict, selection: tuple, assigns: tuple,
     return replicate_rows(run, replicates, row)
 
 
-def _run_chunk(chunk: list[tuple[int, tuple, tuple]], replicates: int) -> list[dict]:
-    return [r for i, sel, assigns in chunk
-            for r in evaluate_point(i, _BASES[sel], sel, assigns, replicates)]
+def _point(index: int, selection: tuple, assigns: tuple, replicates: int) -> list[dict]:
+    """The rows of one point, in a worker (its base config held since the worker started)."""
+    return evaluate_point(index, _BASES[selection], selection, assigns, replicates)
 
 
-# -- the output table ---------------------------------------------------------------------------
-
-
-def _arrow_type(values: list) -> pa.DataType:
-    vals = [v for v in values if v is not None]
-    if vals and all(isinstance(v, bool) for v in vals):
-        return pa.bool_()
-    if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-        return pa.int64()
-    if vals and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
-        return pa.float64()
-    return pa.string()
-
-
-def schema(plan: Plan) -> pa.Schema:
-    """Arrow schema of the rows of ``plan`` (fixed before running, so rows stream)."""
-    by_col: dict[str, list] = {c: [] for c in plan.columns}
-    for _, assigns in plan.points:
-        for a, v in assigns:
-            if a.key in by_col:
-                by_col[a.key].append(_cell(v))
-    fields = [pa.field("point", pa.int64()), pa.field("status", pa.string()),
-              pa.field("error", pa.string())]
-    fields += [pa.field(c, _arrow_type(v)) for c, v in by_col.items()]
-    ints = ("replicate", "job_seed", "seed", "steps", "replicates")
-    for c in TAIL:
-        kind = pa.int64() if c in ints else pa.float64() if c in OBSERVABLES else pa.string()
-        fields.append(pa.field(c, kind))
-    return pa.schema(fields)
-
-
-def _conform(rows: list[dict], sch: pa.Schema) -> pa.Table:
-    """Rows to an Arrow table of ``sch``; values of the wrong type become null or text."""
-    cols = {}
-    for f in sch:
-        vals = [r.get(f.name) for r in rows]
-        if pa.types.is_integer(f.type):
-            vals = [v if isinstance(v, int) and not isinstance(v, bool) else None for v in vals]
-        elif pa.types.is_string(f.type):
-            vals = [None if v is None else str(v) for v in vals]
-        elif pa.types.is_floating(f.type):
-            vals = [float(v) if isinstance(v, (int, float)) else None for v in vals]
-        cols[f.name] = pa.array(vals, type=f.type)
-    return pa.table(cols, schema=sch)
-
-
-def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    """Arrow to pandas keeping integer columns integer (nullable Int64) when rows failed."""
-    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-
-
-class _Sink:
-    """Streams tables to ``path`` through a temporary file renamed into place at the end."""
-
-    def __init__(self, path: Path | None, sch: pa.Schema):
-        self.path, self.schema, self.writer, self.tmp = path, sch, None, None
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            self.writer = pq.ParquetWriter(self.tmp, sch)
-
-    def write(self, table: pa.Table) -> None:
-        if self.writer is not None and table.num_rows:
-            self.writer.write_table(table)
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            os.replace(self.tmp, self.path)
-
-
-def _chunks(plan: Plan, size: int) -> Iterator[list[tuple[int, tuple, tuple]]]:
-    items = [(i, sel, assigns) for i, (sel, assigns) in enumerate(plan.points)]
-    for k in range(0, len(items), size):
-        yield items[k:k + size]
-
-
-def _pool(jobs: int, bases: dict) -> cf.ProcessPoolExecutor:
-    """Workers forked from a forkserver that pre-imported the model (fast start, shared pages,
-    no fork of this possibly multi-threaded process)."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.api", "sim.model.model"])
-    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                                  initargs=(bases,))
+def _failed_rows(index: int, plan: Plan, error: str) -> list[dict]:
+    """The row of a point whose worker died (killed, out of memory): failed, with the error."""
+    sel, assigns = plan.points[index]
+    row = {"point": index, "status": "failed", "error": error, "replicates": plan.replicates,
+           "scenario": (plan.bases[sel].get("scenario") or {}).get("name")}
+    for a, v in assigns:
+        row[RESERVED.get(a.key, a.key)] = _cell(v)
+    return [row]
 
 
 @dataclass
@@ -404,7 +209,7 @@ def run_plan(plan: Plan, *, jobs: int = 2, chunk: int | None = None, out: Path |
 
     if jobs < 1:
         raise ConfigError("jobs", jobs, "must be an integer >= 1")
-    size = chunk or max(1, min(64, math.ceil(len(plan.points) / (jobs * 32))))
+    size = chunk or chunk_size(len(plan.points), jobs)
     sch = schema(plan)
     sink = _Sink(Path(out) if out else None, sch)
     kept: list[pa.Table] = []
@@ -425,29 +230,18 @@ def run_plan(plan: Plan, *, jobs: int = 2, chunk: int | None = None, out: Path |
                        for r in rows))
         bar.set_postfix(failed=counts["failed"], refresh=False)
 
+    tasks = [(i, sel, assigns, plan.replicates) for i, (sel, assigns) in enumerate(plan.points)]
+    buffer: list[dict] = []  # rows of up to one chunk of points: one table write per chunk
     try:
-        if jobs == 1:
-            _init_worker(plan.bases)
-            for c in _chunks(plan, size):
-                take(_run_chunk(c, plan.replicates))
-        else:
-            with _pool(jobs, plan.bases) as pool:
-                pending: dict[int, cf.Future] = {}
-                done: dict[int, list[dict]] = {}
-                chunks = enumerate(_chunks(plan, size))
-                next_out = 0
-                for k, c in itertools.islice(chunks, jobs * 3):
-                    pending[k] = pool.submit(_run_chunk, c, plan.replicates)
-                while pending:
-                    finished, _ = cf.wait(pending.values(), return_when=cf.FIRST_COMPLETED)
-                    for k in [k for k, f in pending.items() if f in finished]:
-                        done[k] = pending.pop(k).result()
-                        for k2, c in itertools.islice(chunks, 1):
-                            pending[k2] = pool.submit(_run_chunk, c, plan.replicates)
-                    while next_out in done:
-                        take(done.pop(next_out))
-                        next_out += 1
+        for n, (i, rows) in enumerate(imap(_point, tasks, jobs=jobs, chunk=size,
+                                           initializer=_init_worker, initargs=(plan.bases,)), 1):
+            buffer += _failed_rows(i, plan, rows.error) if isinstance(rows, Failed) else rows
+            if n % size == 0:
+                take(buffer)
+                buffer = []
     finally:
+        if buffer:
+            take(buffer)  # what finished before an interruption is kept
         bar.close()
         sink.close()
     seconds = time.perf_counter() - t0
@@ -465,15 +259,6 @@ def run_batch(overrides: Sequence[str] = (), *, points: Sequence[dict] | None = 
     """Plan and run a batch in one call (notebooks, sensitivity, phase diagrams)."""
     plan = make_plan(overrides, points, replicates)
     return run_plan(plan, jobs=jobs, chunk=chunk, out=out, collect=collect, progress=progress)
-
-
-def default_jobs() -> int:
-    """Workers when none are asked for: the CPUs this process may use, at most 8."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:
-        n = os.cpu_count() or 1
-    return max(1, min(8, n))
 
 
 def main(argv: list[str] | None = None) -> None:

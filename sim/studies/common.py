@@ -3,7 +3,7 @@
 This module owns what the study modules (:mod:`sim.studies.tipping`, :mod:`sim.studies.pathdep` and
 ``benchmarks/outcome_robustness.py``) have in common: composing a scenario into a plain dict
 that a study may edit before validation (:func:`scenario_dict`, :func:`run_config`), mapping a
-per-run function over many seeds in at most a few worker processes (:func:`map_runs`), the
+per-run function over many seeds on the pool of :mod:`sim.runs` (:func:`map_runs`), the
 outcome basis of a run and its re-classification under other thresholds (:func:`basis_of`,
 :func:`classify`), paired 95% intervals (:func:`paired_interval`), and the fast mode of the
 study commands (``AIGOV_FAST=1`` or ``--fast``).
@@ -11,10 +11,8 @@ study commands (``AIGOV_FAST=1`` or ``--fast``).
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import copy
 import functools
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -25,6 +23,7 @@ from scipy import stats
 
 from sim.config import RunConfig, build_run_config
 from sim.model.metrics import classify_outcome
+from sim.runs import Failed, run_many
 
 OUTCOMES = ("cooperation", "bifurcation", "fragmentation")
 THRESHOLDS = ("depth_threshold", "coverage_threshold", "polarization_high", "camp_threshold")
@@ -64,40 +63,23 @@ def run_config(data: dict, *, seed: int | None = None, steps: int | None = None)
 # -- running many seeds ---------------------------------------------------------------------------
 
 
-def _context():
-    """Workers forked from a server that imported the model once (never a plain fork of a
-    process whose numeric libraries may hold threads)."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.model.model", "sim.studies.common"])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
-def _main_importable() -> bool:
-    path = getattr(sys.modules.get("__main__"), "__file__", None)
-    return path is None or os.path.exists(path)
-
-
-def _chunk(fn: Callable, tasks: list) -> list:
-    return [fn(*t) for t in tasks]
-
-
 def map_runs(fn: Callable[..., Any], tasks: Sequence[tuple], jobs: int = MAX_JOBS,
-             chunk: int = 5) -> list:
-    """``[fn(*task) for task in tasks]``, in order, on ``jobs`` worker processes (1: here).
+             chunk: int = 5, progress: bool | None = None, desc: str = "runs") -> list:
+    """``[fn(*task) for task in tasks]``, in order, on ``jobs`` worker processes (1: here),
+    through the one pool of :mod:`sim.runs`, with a tqdm bar on stderr when ``progress``
+    (default: when stderr is a terminal).
 
     ``fn`` must be a module-level function (workers import it); each task is a tuple of
     picklable arguments, typically (RunConfig, seed, ...). Results are independent of ``jobs``.
+    A task whose worker died raises RuntimeError: a study needs every run.
     """
-    tasks = list(tasks)
-    groups = [tasks[k:k + chunk] for k in range(0, len(tasks), chunk)]
-    if jobs <= 1 or len(groups) <= 1 or not _main_importable():
-        return [fn(*t) for t in tasks]
-    with cf.ProcessPoolExecutor(max_workers=min(jobs, len(groups)),
-                                mp_context=_context()) as pool:
-        parts = list(pool.map(_chunk, [fn] * len(groups), groups))
-    return [r for part in parts for r in part]
+    if progress is None:
+        progress = sys.stderr.isatty()
+    out = run_many(fn, list(tasks), jobs=jobs, chunk=chunk, progress=progress, desc=desc)
+    for task, res in zip(tasks, out, strict=True):
+        if isinstance(res, Failed):
+            raise RuntimeError(f"{getattr(fn, '__name__', fn)}{task[1:]!r}: {res.error}")
+    return out
 
 
 # -- outcome basis and re-classification ----------------------------------------------------------
@@ -138,14 +120,18 @@ def shares(outcomes: Sequence[str]) -> dict[str, float]:
 
 
 def paired_interval(diff: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean of paired differences and its t-interval: (mean, low, high)."""
+    """Mean of paired differences and its Student-t interval (``scipy.stats.t.interval``):
+    (mean, low, high); the bounds are nan for fewer than two pairs and equal the mean when
+    every difference is the same."""
     d = np.asarray(diff, dtype=float)
     m = float(d.mean())
     if d.size < 2:
         return m, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + confidence / 2, d.size - 1) * d.std(ddof=1)
-                 / np.sqrt(d.size))
-    return m, m - half, m + half
+    se = float(d.std(ddof=1)) / float(np.sqrt(d.size))
+    if se == 0.0:
+        return m, m, m
+    lo, hi = stats.t.interval(confidence, d.size - 1, loc=m, scale=se)
+    return m, float(lo), float(hi)
 
 
 def seeds_for(n: int, root: int = 0) -> list[int]:

@@ -1,0 +1,257 @@
+"""One way to run the model for a seed, and the one worker pool every study uses.
+
+It lives at the top of the package (``sim/runs.py``), not in ``sim/studies/``, because it sits
+between the model and everything that runs it many times: the studies (compare, batch and
+through it sweep, sensitivity, phase and discovery; tipping and pathdep through
+:func:`sim.studies.common.map_runs`) and the front doors. It knows the model and the run
+settings and nothing about any study, so data still flows one way: config -> model -> runs ->
+studies -> report.
+
+- :func:`run_one`: a :class:`~sim.config.RunConfig` and a seed (optionally fewer or more months)
+  -> :class:`Run` (outcome, final observables, what an optional ``probe`` read from the finished
+  model, and what an optional ``each_month`` read at month 0 and after every month).
+- :func:`imap`: ``fn(*task)`` for every task in worker processes. Workers are forked from a
+  server that imported the model once (``forkserver``; ``spawn`` where it does not exist), so
+  they start fast and never copy a threaded parent; an ``initializer`` runs once per worker
+  (e.g. to hold configs composed once); tasks travel in chunks; results come back in task
+  order or as completed, with their task index; only a few chunks are in flight at a time, so
+  the parent holds no more than ``jobs x window`` chunks of results however long the run (the
+  caller streams them to disk). Ctrl-C cancels what has not started and re-raises
+  ``KeyboardInterrupt`` after the results already yielded; a worker that dies (killed, out of
+  memory) turns its chunks into :class:`Failed` results and the rest continues on a fresh pool
+  (``BrokenProcessPool`` is handled). Each worker does its linear algebra on one BLAS thread.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sim.config import MAX_STEPS, RunConfig, config_hash
+from sim.errors import ConfigError
+
+#: environment variables that cap the threads of numpy's BLAS/OpenMP libraries in workers
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+PRELOAD = ["sim.runs", "sim.model.model", "sim.api"]  # imported once, by the fork server
+WINDOW = 3  # chunks in flight per worker: enough to keep workers busy, few to hold
+
+
+# -- one run -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One finished run: its seed, outcome, final observables, and what was read from it."""
+
+    seed: int
+    outcome: str
+    final: dict[str, float]
+    probed: Any = None
+    months: list | None = None
+
+
+def run_one(run: RunConfig, seed: int | None = None, *, steps: int | None = None,
+            probe: Callable[[Any], Any] | None = None,
+            each_month: Callable[[Any], Any] | None = None) -> Run:
+    """Run the model of ``run`` with ``seed`` (default: the run's own) for ``steps`` months
+    (default: the run's) and return a :class:`Run`.
+
+    ``probe(model)`` is applied to the finished model (its result in ``Run.probed``);
+    ``each_month(model)`` is applied after initialisation and after every month
+    (``Run.months``, ``steps + 1`` items). The numbers equal ``sim.run`` with the same config
+    and seed.
+    """
+    from sim.api import with_seed
+    from sim.model.model import GovernanceModel
+
+    if seed is not None:
+        run = with_seed(run, seed)
+    if steps is not None and steps != run.steps:
+        run = with_steps(run, steps)
+    model = GovernanceModel(run)
+    months = None
+    if each_month is None:
+        model.run()
+    else:
+        months = [each_month(model)]
+        while model.steps < model.n_steps:
+            model.step()
+            months.append(each_month(model))
+    return Run(seed=run.seed, outcome=model.outcome(),
+               final={k: float(v) for k, v in model.obs.items()},
+               probed=None if probe is None else probe(model), months=months)
+
+
+def with_steps(run: RunConfig, steps: int) -> RunConfig:
+    """The same settings with another number of months, 1 to ``MAX_STEPS`` (cheap: no
+    re-composition; the config hash follows, as with a seed)."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise ConfigError("steps", steps, f"must be an integer in [1, {MAX_STEPS}] (months)")
+    raw = {**run.raw, "steps": steps}
+    return replace(run, steps=steps, raw=raw, config_hash=config_hash(raw))
+
+
+# -- the pool ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The result of a task whose worker died; ``error`` says how (one line)."""
+
+    error: str
+
+
+def default_jobs(limit: int = 8) -> int:
+    """Workers when none are asked for: the CPUs this process may use, at most ``limit``."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    return max(1, min(limit, n))
+
+
+def main_importable() -> bool:
+    """Worker processes re-import the main script; a script read from stdin cannot be, so its
+    tasks run in this process."""
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    return path is None or os.path.exists(path)
+
+
+def context():
+    """Processes forked from a server that imported the model once (POSIX), else spawned.
+
+    The BLAS thread caps are set in this process's environment before the server (or a spawned
+    worker) starts, because the libraries read them when numpy is first imported there.
+    """
+    for name in BLAS_THREADS:
+        os.environ[name] = "1"
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _worker_start(initializer: Callable | None, initargs: tuple) -> None:
+    """Every worker: Ctrl-C is the parent's to handle; then the caller's initializer."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _run_chunk(fn: Callable, tasks: list[tuple]) -> list:
+    return [fn(*t) for t in tasks]
+
+
+def chunk_size(n_tasks: int, jobs: int, most: int = 64) -> int:
+    """Tasks per chunk: about 32 chunks per worker (the last ones still balance the load), at
+    most ``most`` (the inter-process cost stays far below one run's)."""
+    return max(1, min(most, math.ceil(n_tasks / (jobs * 32))))
+
+
+def imap(fn: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int = 2,
+         chunk: int | None = None, initializer: Callable | None = None,
+         initargs: tuple = (), ordered: bool = True) -> Iterator[tuple[int, Any]]:
+    """Yield ``(index, fn(*task))`` for every task, on ``jobs`` worker processes (1: here).
+
+    ``fn`` and ``initializer`` must be module-level functions (workers import them); tasks are
+    tuples of picklable arguments. With ``ordered`` results come in task order, else as their
+    chunks finish. A task whose worker died yields a :class:`Failed`; an exception raised by
+    ``fn`` itself propagates (catch it in ``fn`` to turn it into a row). Results are the same
+    for any ``jobs`` and ``chunk``.
+    """
+    tasks = list(tasks)
+    size = chunk or chunk_size(len(tasks), jobs)
+    chunks = [(k, tasks[k:k + size]) for k in range(0, len(tasks), size)]
+    if jobs <= 1 or len(chunks) <= 1 or not main_importable():
+        _in_process_start(initializer, initargs)
+        for start, part in chunks:
+            yield from enumerate(_run_chunk(fn, part), start)
+        return
+    yield from _pooled(fn, chunks, min(jobs, len(chunks)), initializer, initargs, ordered)
+
+
+def _in_process_start(initializer: Callable | None, initargs: tuple) -> None:
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _pooled(fn, chunks, jobs, initializer, initargs, ordered) -> Iterator[tuple[int, Any]]:
+    """:func:`imap` on a pool: a bounded window of chunks in flight, a fresh pool after a
+    worker died, cancellation on Ctrl-C (or when the caller stops iterating)."""
+    todo = list(reversed(chunks))
+    pending: dict[cf.Future, tuple[int, list]] = {}
+    done: dict[int, list] = {}
+    order = [start for start, _ in chunks]
+    nxt = 0  # position in ``order`` of the next chunk to yield (ordered mode)
+    pool = _new_pool(jobs, initializer, initargs)
+    try:
+        while todo or pending:
+            while todo and len(pending) + len(done) < jobs * WINDOW:
+                start, part = todo.pop()
+                pending[pool.submit(_run_chunk, fn, part)] = (start, part)
+            finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            broken = False
+            for fut in finished:
+                start, part = pending.pop(fut)
+                try:
+                    done[start] = fut.result()
+                except cf.process.BrokenProcessPool as exc:
+                    broken = True
+                    done[start] = [Failed(_died(exc))] * len(part)
+            if broken:
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = _new_pool(jobs, initializer, initargs)
+            keys = order[nxt:] if ordered else sorted(done)
+            for start in keys:
+                if start not in done:
+                    break
+                yield from enumerate(done.pop(start), start)
+                nxt += ordered
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _died(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or "a worker process ended abruptly"
+    return f"worker died: {text}"
+
+
+def _new_pool(jobs: int, initializer: Callable | None, initargs: tuple) -> cf.Executor:
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context(),
+                                  initializer=_worker_start, initargs=(initializer, initargs))
+
+
+def _stop(pool: cf.ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now (their chunks are lost; what was
+    already yielded stays with the caller)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.terminate()  # the executor has no public way to stop a running task
+
+
+def run_many(fn: Callable[..., Any], tasks: Sequence[tuple], *, jobs: int = 2,
+             chunk: int | None = None, initializer: Callable | None = None,
+             initargs: tuple = (), progress: bool = False, desc: str = "runs") -> list:
+    """``[fn(*task) for task in tasks]`` in task order, through :func:`imap`, with a tqdm
+    progress bar on stderr when ``progress`` (one tick per task)."""
+    from tqdm.auto import tqdm
+
+    out: list = [None] * len(tasks)
+    with tqdm(total=len(tasks), unit="run", desc=desc, disable=not progress,
+              file=sys.stderr) as bar:
+        for i, res in imap(fn, tasks, jobs=jobs, chunk=chunk, initializer=initializer,
+                           initargs=initargs, ordered=False):
+            out[i] = res
+            bar.update(1)
+    return out

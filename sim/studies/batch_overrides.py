@@ -1,0 +1,145 @@
+"""Hydra-shaped overrides for the batch runner: parsing ``KEY=VALUES`` (Hydra's syntax and
+``linspace(lo,hi,n)``) into an :class:`Axis`, and applying a value to a composed config dict."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.errors import ConfigError
+from sim.studies.batch_table import (  # noqa: F401  (moved there; imported from here too)
+    TAIL,
+    _arrow_type,
+    _cell,
+    _conform,
+    _Sink,
+    _to_pandas,
+    schema,
+)
+
+LINSPACE_RE = re.compile(r"^\s*linspace\(\s*([^,]+),\s*([^,]+),\s*(\d+)\s*\)\s*$")
+
+
+# -- parsing Hydra-shaped overrides -------------------------------------------------------------
+
+
+def split_path(key: str) -> tuple[str, ...]:
+    """``a.'United States'.b`` -> ('a', 'United States', 'b'): dots split, quotes protect."""
+    parts, cur, quote = [], [], None
+    for ch in key:
+        if quote:
+            if ch == quote:
+                quote = None
+            else:
+                cur.append(ch)
+        elif ch in "'\"":
+            quote = ch
+        elif ch == ".":
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    if quote:
+        raise ConfigError("override", key, "unbalanced quote in the key")
+    parts.append("".join(cur))
+    if any(not p for p in parts):
+        raise ConfigError("override", key, "empty key segment")
+    return tuple(parts)
+
+
+def parse_values(key: str, text: str) -> list:
+    """Values of one override: Hydra syntax (``a,b``, ``range(0,5)``, ``choice(...)``, a single
+    value, a dict) or ``linspace(lo,hi,n)`` (n evenly spaced numbers, ends included)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    m = LINSPACE_RE.match(text)
+    if m:
+        try:
+            lo, hi, n = float(m.group(1)), float(m.group(2)), int(m.group(3))
+        except ValueError:
+            raise ConfigError(key, text, "linspace(lo, hi, n) needs numbers") from None
+        if n < 1:
+            raise ConfigError(key, text, "linspace needs n >= 1")
+        return [round(float(v), 12) for v in np.linspace(lo, hi, n)]
+    try:
+        o = OverridesParser.create().parse_override(f"x={text}")
+    except Exception as exc:
+        raise ConfigError(key, text, f"not a Hydra value: {' '.join(str(exc).split())}") \
+            from None
+    if not o.is_sweep_override():
+        return [o.value()]
+    if not o.is_discrete_sweep():
+        raise ConfigError(key, text, "only discrete sweeps (a,b,c; range; choice) can be run")
+    values = list(o.sweep_iterator())
+    if not values:
+        raise ConfigError(key, text, "the sweep has no values")
+    return values
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One override: its column name, path in the config, values, and whether it adds a key."""
+
+    key: str
+    path: tuple[str, ...]
+    values: tuple
+    add: bool = False
+
+
+def parse_override(text: str) -> Axis:
+    """``KEY=VALUES`` (Hydra-shaped) -> :class:`Axis`."""
+    quote, eq = None, -1
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "=":
+            eq = i
+            break
+    if eq <= 0:
+        raise ConfigError("override", text, "must be KEY=VALUE (Hydra override syntax)")
+    raw_key, value_text = text[:eq], text[eq + 1:]
+    add = raw_key.startswith("+")
+    if raw_key.startswith(("~", "++")):
+        raise ConfigError("override", text, "deleting (~) or forcing (++) keys is not supported")
+    path = split_path(raw_key.lstrip("+"))
+    if path[0] == "hydra" or "/" in path[0]:
+        raise ConfigError("override", text, "Hydra settings (hydra..., launchers) do not apply "
+                          "to the batch runner; use -j for workers")
+    return Axis(key=".".join(path), path=path, values=tuple(parse_values(raw_key, value_text)),
+                add=add)
+
+
+# -- applying overrides to a composed config ----------------------------------------------------
+
+
+def _merge(old: Any, new: Any) -> Any:
+    """Hydra's dict override: dicts merge key by key, anything else replaces."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = dict(old)
+        for k, v in new.items():
+            out[k] = _merge(old.get(k), v)
+        return out
+    return new
+
+
+def assign(data: dict, axis: Axis, value: Any) -> dict:
+    """A copy of ``data`` with ``value`` at ``axis.path`` (only the dicts on the path are
+    copied). Unknown keys are an error unless the override was written ``+key=...``."""
+    head, *rest = axis.path
+    if not isinstance(data, dict):
+        raise ConfigError(axis.key, value, "the path runs into a value, not a mapping")
+    if head not in data and not (axis.add and not rest):
+        near = ", ".join(sorted(map(str, data))[:12])
+        raise ConfigError(axis.key, value, f"no key {head!r} here (available: {near}); "
+                          "prefix + to add a key")
+    out = dict(data)
+    if rest:
+        out[head] = assign(data[head], Axis(axis.key, tuple(rest), axis.values, axis.add), value)
+    else:
+        out[head] = _merge(data.get(head), value)
+    return out

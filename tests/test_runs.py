@@ -1,0 +1,104 @@
+"""sim.runs: one run for a seed, and the one worker pool (order, failures, interruption)."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+import sim
+from sim.config import load_scenario
+from sim.errors import ConfigError
+from sim.runs import Failed, chunk_size, imap, run_many, run_one, with_steps
+
+
+@pytest.fixture(scope="module")
+def short():
+    return load_scenario("baseline", ["steps=12"])
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def _die_on(x: int, bad: int) -> int:
+    if x == bad:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+_OFFSET = {"value": 0}
+
+
+def _set_offset(v: int) -> None:
+    _OFFSET["value"] = v
+
+
+def _plus_offset(x: int) -> int:
+    return x + _OFFSET["value"]
+
+
+def _final_pol(run, seed):
+    return run_one(run, seed).final["polarization"]
+
+
+def test_run_one_equals_sim_run(short):
+    res = run_one(short, 3, probe=lambda m: m.steps)
+    ref = sim.run(short, seed=3)
+    assert res.seed == 3
+    assert res.outcome == ref.summary["outcome"]
+    assert res.final["polarization"] == pytest.approx(ref.model.obs["polarization"], abs=0)
+    assert res.probed == 12
+
+
+def test_run_one_each_month_and_steps(short):
+    res = run_one(short, 1, steps=5, each_month=lambda m: m.steps)
+    assert res.months == [0, 1, 2, 3, 4, 5]
+    assert with_steps(short, 5).config_hash != short.config_hash
+    with pytest.raises(ConfigError, match="steps"):
+        with_steps(short, 0)
+
+
+def test_pool_results_in_order_independent_of_workers_and_chunks():
+    tasks = [(k,) for k in range(23)]
+    serial = list(imap(_square, tasks, jobs=1))
+    pooled = list(imap(_square, tasks, jobs=2, chunk=3))
+    assert serial == pooled == [(k, k * k) for k in range(23)]
+    unordered = sorted(imap(_square, tasks, jobs=2, chunk=2, ordered=False))
+    assert unordered == serial
+
+
+def test_the_initializer_runs_in_every_worker():
+    out = run_many(_plus_offset, [(k,) for k in range(10)], jobs=2, chunk=1,
+                   initializer=_set_offset, initargs=(100,))
+    assert out == [100 + k for k in range(10)]
+
+
+def test_a_dead_worker_gives_failed_results_not_a_crash():
+    out = run_many(_die_on, [(k, 5) for k in range(12)], jobs=2, chunk=1)
+    failed = [k for k, r in enumerate(out) if isinstance(r, Failed)]
+    assert 5 in failed
+    assert all("worker died" in out[k].error for k in failed)
+    assert len(failed) < len(out)  # the rest ran on a fresh pool
+    assert all(out[k] == k for k in range(12) if k not in failed)
+
+
+def test_stopping_early_keeps_what_was_yielded():
+    got = []
+    for i, res in imap(_square, [(k,) for k in range(200)], jobs=2, chunk=1):
+        got.append(res)
+        if i == 4:
+            break  # as on Ctrl-C: the pool is stopped, the results so far stay
+    assert got == [0, 1, 4, 9, 16]
+
+
+def test_model_runs_equal_in_and_out_of_process(short):
+    tasks = [(short, s) for s in range(4)]
+    assert run_many(_final_pol, tasks, jobs=1) == run_many(_final_pol, tasks, jobs=2, chunk=1)
+
+
+def test_chunk_size_keeps_many_chunks_per_worker():
+    assert chunk_size(10, 2) == 1
+    assert chunk_size(100_000, 2) == 64
+    assert chunk_size(640, 2) == 10
