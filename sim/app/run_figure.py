@@ -19,6 +19,7 @@ from sim.report.plots import (
     BLOC_COLOURS,
     CAMP_COLOURS,
     VENUE_COLOURS,
+    network_legend,
 )
 
 
@@ -118,14 +119,7 @@ class RunFigure(Layered):
             for (x, y), n in zip(self.pos, self.names, strict=True):  # over the nodes
                 self.animated(ax.text(x, y - 0.14, n, fontsize=7, ha="center", va="center",
                                       zorder=3))
-        span = 1.0 - TRUST_EDGE
-        handles = [Line2D([], [], ls="", marker=m, ms=8, color=c, mec="black", label=k)
-                   for m, (k, c) in zip("os^", CAMP_COLOURS.items(), strict=True)]
-        handles += [Line2D([], [], color="#444444", lw=0.5 + 4.0 * s, alpha=0.25 + 0.65 * s,
-                           label=f"mutual trust {TRUST_EDGE + s * span:.2f}")
-                    for s in (0.0, 0.5, 1.0)]
-        ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                  frameon=False, ncol=3)
+        network_legend(ax, TRUST_EDGE)
 
     def _regimes_axes(self, ax) -> None:
         rg = self.replay.regimes

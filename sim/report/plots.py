@@ -231,11 +231,18 @@ def trust_network(ax, model, *, trust=None, capability=None, alignment=None,
     if title:
         ax.set_title(title, fontsize=10)
     if legend:
-        handles = [Line2D([], [], ls="", marker=m, ms=8, color=c, mec="black", label=k)
-                   for m, (k, c) in zip("os^", CAMP_COLOURS.items(), strict=True)]
-        handles += [Line2D([], [], color="#444444", lw=0.5 + 4.0 * s, alpha=0.25 + 0.65 * s,
-                               label=f"mutual trust {threshold + s * span:.2f}")
-                    for s in (0.0, 0.5, 1.0)]
-        ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                  frameon=False, ncol=3)
+        network_legend(ax, threshold)
     return pos
+
+
+def network_legend(ax, threshold: float) -> None:
+    """The trust network's key below its axes: the camps' markers and three edge widths (mutual
+    trust from ``threshold`` to 1)."""
+    span = 1.0 - threshold
+    handles = [Line2D([], [], ls="", marker=m, ms=8, color=c, mec="black", label=k)
+               for m, (k, c) in zip("os^", CAMP_COLOURS.items(), strict=True)]
+    handles += [Line2D([], [], color="#444444", lw=0.5 + 4.0 * s, alpha=0.25 + 0.65 * s,
+                       label=f"mutual trust {threshold + s * span:.2f}")
+                for s in (0.0, 0.5, 1.0)]
+    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+              frameon=False, ncol=3)

@@ -10,15 +10,6 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ConfigError
-from sim.studies.batch_table import (  # noqa: F401  (moved there; imported from here too)
-    TAIL,
-    _arrow_type,
-    _cell,
-    _conform,
-    _Sink,
-    _to_pandas,
-    schema,
-)
 
 LINSPACE_RE = re.compile(r"^\s*linspace\(\s*([^,]+),\s*([^,]+),\s*(\d+)\s*\)\s*$")
 
