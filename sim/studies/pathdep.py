@@ -297,12 +297,9 @@ EPISODES = {
 BISTABLE = ("baseline", ("scenario.uncertainties.alignment_beta=2.5",))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """``python -m sim.studies.pathdep [--study NAME] [--seeds N] [--out DIR] [--fast]``."""
-    import json
-
+def _parser():
+    """The command line of :func:`main`."""
     from sim.errors import OneLineParser, int_at_least
-    from sim.report.io import atomic_write_bytes, atomic_write_text
     from sim.studies.common import MAX_JOBS
 
     parser = OneLineParser(prog="python -m sim.studies.pathdep", description=(
@@ -319,75 +316,104 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-j", "--jobs", type=int_at_least(1), default=MAX_JOBS)
     parser.add_argument("--out", type=Path, default=Path("docs/figures"))
     parser.add_argument("--fast", action="store_true", help="small version (also AIGOV_FAST=1)")
-    args = parser.parse_args(argv)
-    fast = fast_mode(args.fast)
-    studies = args.study or ["episode", "bistability", "absorbing"]
-    args.out.mkdir(parents=True, exist_ok=True)
+    return parser
+
+
+def _writer(out: Path):
+    """``write(name, summary, png, table)``: a study's JSON summary, figure and table in
+    ``out``, each written whole."""
+    import json
+
+    from sim.report.io import atomic_write_bytes, atomic_write_text
 
     def write(name: str, summary: dict, png: bytes | None = None,
               table: pd.DataFrame | None = None) -> None:
-        atomic_write_text(args.out / f"{name}.json",
+        atomic_write_text(out / f"{name}.json",
                           json.dumps(jsonable(summary), indent=2) + "\n")
         if png is not None:
-            atomic_write_bytes(args.out / f"{name}.png", png)
+            atomic_write_bytes(out / f"{name}.png", png)
         if table is not None:
-            atomic_write_text(args.out / f"{name}.csv", table.to_csv(index=False,
-                                                                      float_format="%.6g"))
+            atomic_write_text(out / f"{name}.csv",
+                              table.to_csv(index=False, float_format="%.6g"))
 
-    if "episode" in studies:
-        for name in args.episode or list(EPISODES):
-            kind, scenario, overrides = EPISODES[name]
-            seeds = args.seeds or (3 if fast else 100)
-            t0 = time.perf_counter()
-            extra = {"years_after": 1, **({"sessions": 1} if kind == "exclusion"
-                                          else {"months": 6})} if fast else {}
-            res = episode_study(kind, seeds=seeds, jobs=args.jobs, scenario=scenario,
-                                overrides=overrides, **extra)
-            s = res["summary"]
-            what = ("left out of the summits" if kind == "exclusion"
-                    else "under a tariff step, then its reversal")
-            title = f"{scenario}: China {what} {s['episode'][0]} to {s['episode'][1]}"
-            write(f"pathdep_{name}", s, episode_figure(res, title), res["table"])
-            print(f"{name}: {seeds} paired seeds in {time.perf_counter() - t0:.0f} s; "
-                  f"polarization {s['years_after']} years after the episode: "
-                  f"{s['polarization_treated']:.4f} with, {s['polarization_control']:.4f} "
-                  f"without; difference {s['difference']:+.4f} "
-                  f"[{s['low']:+.4f}, {s['high']:+.4f}]"
-                  + (" (excludes 0)" if s["excludes_zero"] else " (includes 0)"))
-            print("  China's trust with the others, paired difference by cause: " + ", ".join(
-                f"{k} {m:+.4f} [{lo:+.4f}, {hi:+.4f}]" for k, (m, lo, hi) in s["ledger"].items()
-                if abs(m) > 0))
-    if "bistability" in studies:
-        scenario, overrides = BISTABLE
-        seeds = args.seeds or (3 if fast else 50)
-        t0 = time.perf_counter()
-        res = bistability_study(scenario, overrides, seeds=seeds, steps=24 if fast else 120,
-                                jobs=args.jobs)
-        s = res["summary"]
-        which = ", ".join(o.split("=")[0].split(".")[-1] + " = " + o.split("=", 1)[1]
-                          for o in overrides)
-        title = f"{scenario}, {which}: the same world from a split start and a united start"
-        write("bistability", s, bistability_figure(res, title))
-        m, lo, hi = s["difference"]
-        print(f"bistability: {seeds} seeds x 2 starts in {time.perf_counter() - t0:.0f} s; "
-              f"polarization over the last 12 months: split {s['polarization_split']:.3f}, "
-              f"united {s['polarization_united']:.3f}, difference {m:+.3f} [{lo:+.3f}, {hi:+.3f}]")
-        for start in ("split", "united"):
-            print(f"  {start}: " + ", ".join(f"{o} {v:.0%}"
-                                            for o, v in s[f"shares_{start}"].items()))
-    if "absorbing" in studies:
+    return write
+
+
+def _run_episodes(args, fast: bool, write) -> None:
+    """Study 2a: each episode against its paired control; prints the difference and causes."""
+    for name in args.episode or list(EPISODES):
+        kind, scenario, overrides = EPISODES[name]
         seeds = args.seeds or (3 if fast else 100)
-        early, late = (6, 12) if fast else (60, 120)
         t0 = time.perf_counter()
-        res = absorbing_study(seeds=seeds, early=early, late=late, jobs=args.jobs)
+        extra = {"years_after": 1, **({"sessions": 1} if kind == "exclusion"
+                                      else {"months": 6})} if fast else {}
+        res = episode_study(kind, seeds=seeds, jobs=args.jobs, scenario=scenario,
+                            overrides=overrides, **extra)
         s = res["summary"]
-        write("absorbing", s, table=res["table"])
-        print(f"absorbing: {seeds} baseline seeds in {time.perf_counter() - t0:.0f} s; class at "
-              f"month {late} differs from month {early} in {s['changed']} runs "
-              f"({s['changed_share']:.0%}); month {early} read in the run agrees with a "
-              f"{early}-month run: {s['separate_run_agrees']}")
-        print(res["moves"].to_string())
+        what = ("left out of the summits" if kind == "exclusion"
+                else "under a tariff step, then its reversal")
+        title = f"{scenario}: China {what} {s['episode'][0]} to {s['episode'][1]}"
+        write(f"pathdep_{name}", s, episode_figure(res, title), res["table"])
+        print(f"{name}: {seeds} paired seeds in {time.perf_counter() - t0:.0f} s; "
+              f"polarization {s['years_after']} years after the episode: "
+              f"{s['polarization_treated']:.4f} with, {s['polarization_control']:.4f} "
+              f"without; difference {s['difference']:+.4f} "
+              f"[{s['low']:+.4f}, {s['high']:+.4f}]"
+              + (" (excludes 0)" if s["excludes_zero"] else " (includes 0)"))
+        print("  China's trust with the others, paired difference by cause: " + ", ".join(
+            f"{k} {m:+.4f} [{lo:+.4f}, {hi:+.4f}]" for k, (m, lo, hi) in s["ledger"].items()
+            if abs(m) > 0))
 
+
+def _run_bistability(args, fast: bool, write) -> None:
+    """Study 2b: the same world from a split and a united start."""
+    scenario, overrides = BISTABLE
+    seeds = args.seeds or (3 if fast else 50)
+    t0 = time.perf_counter()
+    res = bistability_study(scenario, overrides, seeds=seeds, steps=24 if fast else 120,
+                            jobs=args.jobs)
+    s = res["summary"]
+    which = ", ".join(o.split("=")[0].split(".")[-1] + " = " + o.split("=", 1)[1]
+                      for o in overrides)
+    title = f"{scenario}, {which}: the same world from a split start and a united start"
+    write("bistability", s, bistability_figure(res, title))
+    m, lo, hi = s["difference"]
+    print(f"bistability: {seeds} seeds x 2 starts in {time.perf_counter() - t0:.0f} s; "
+          f"polarization over the last 12 months: split {s['polarization_split']:.3f}, "
+          f"united {s['polarization_united']:.3f}, difference {m:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+    for start in ("split", "united"):
+        print(f"  {start}: " + ", ".join(f"{o} {v:.0%}"
+                                        for o, v in s[f"shares_{start}"].items()))
+
+
+def _run_absorbing(args, fast: bool, write) -> None:
+    """Study 4: how many baseline runs change class between two months."""
+    seeds = args.seeds or (3 if fast else 100)
+    early, late = (6, 12) if fast else (60, 120)
+    t0 = time.perf_counter()
+    res = absorbing_study(seeds=seeds, early=early, late=late, jobs=args.jobs)
+    s = res["summary"]
+    write("absorbing", s, table=res["table"])
+    print(f"absorbing: {seeds} baseline seeds in {time.perf_counter() - t0:.0f} s; class at "
+          f"month {late} differs from month {early} in {s['changed']} runs "
+          f"({s['changed_share']:.0%}); month {early} read in the run agrees with a "
+          f"{early}-month run: {s['separate_run_agrees']}")
+    print(res["moves"].to_string())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m sim.studies.pathdep [--study NAME] [--seeds N] [--out DIR] [--fast]``."""
+    args = _parser().parse_args(argv)
+    fast = fast_mode(args.fast)
+    studies = args.study or ["episode", "bistability", "absorbing"]
+    args.out.mkdir(parents=True, exist_ok=True)
+    write = _writer(args.out)
+    if "episode" in studies:
+        _run_episodes(args, fast, write)
+    if "bistability" in studies:
+        _run_bistability(args, fast, write)
+    if "absorbing" in studies:
+        _run_absorbing(args, fast, write)
 
 if __name__ == "__main__":
     main()
