@@ -186,10 +186,8 @@ def read_table(path: Path) -> pd.DataFrame:
     return runs
 
 
-def main(argv: list[str] | None = None) -> None:
-    """``aigov-sensitivity discover [options] [KEY=VALUE...]``."""
-    from sim.report.io import atomic_write_text
-
+def _parser() -> OneLineParser:
+    """The command line of :func:`main`."""
     parser = OneLineParser(prog="aigov-sensitivity discover", description=(
         "Scenario discovery with PRIM: the box of uncertainties where an outcome is likely."))
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
@@ -215,38 +213,54 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default outputs/discovery/DATE/TIME)")
     parser.add_argument("-q", "--quiet", action="store_true")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _cases_from_table(args) -> tuple[pd.DataFrame, np.ndarray]:
+    """Inputs and cases of interest from an existing run table (``--table``, ``--inputs``)."""
+    if not args.table.is_file():
+        raise ConfigError("--table", str(args.table), "no such file")
+    if not args.inputs:
+        raise ConfigError("--inputs", None, "name the input columns of --table")
+    runs = read_table(args.table)
+    inputs = [c.strip() for c in args.inputs.split(",")]
+    missing = [c for c in inputs if c not in runs.columns]
+    if missing:
+        raise ConfigError("--inputs", missing[0], "not a column of the table")
+    ok = runs[runs["status"] == "ok"].reset_index(drop=True)
+    x = ok[inputs].astype(float)
+    y = cases_of_interest(ok, args.target, by=None, min_share=args.min_share,
+                          threshold=args.threshold).to_numpy()
+    return x, y
+
+
+def _cases_from_runs(args) -> tuple[pd.DataFrame, np.ndarray]:
+    """Inputs and cases of interest from a fresh Latin-hypercube sample, run now."""
+    params = [p.strip() for p in args.params.split(",")] if args.params else None
+    x, runs = sample_and_run(scenario=args.scenario, samples=args.samples,
+                             replicates=args.replicates, params=params,
+                             seed=args.seed, steps=args.steps,
+                             overrides=tuple(args.overrides), jobs=args.jobs,
+                             progress=not args.quiet)
+    y = cases_of_interest(runs, args.target, min_share=args.min_share,
+                          threshold=args.threshold).reindex(range(len(x)),
+                                                            fill_value=False)
+    y = y.to_numpy()
+    return x, y
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``aigov-sensitivity discover [options] [KEY=VALUE...]``."""
+    from sim.report.io import atomic_write_text
+
+    args = _parser().parse_args(argv)
     out = args.out or Path("outputs/discovery") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
     label = (f"mean polarization >= {args.threshold}" if args.target == "index"
              else f"P({args.target}) >= {args.min_share}")
     t0 = time.perf_counter()
     try:
         check_output("--out", out)
-        if args.table is not None:
-            if not args.table.is_file():
-                raise ConfigError("--table", str(args.table), "no such file")
-            if not args.inputs:
-                raise ConfigError("--inputs", None, "name the input columns of --table")
-            runs = read_table(args.table)
-            inputs = [c.strip() for c in args.inputs.split(",")]
-            missing = [c for c in inputs if c not in runs.columns]
-            if missing:
-                raise ConfigError("--inputs", missing[0], "not a column of the table")
-            ok = runs[runs["status"] == "ok"].reset_index(drop=True)
-            x = ok[inputs].astype(float)
-            y = cases_of_interest(ok, args.target, by=None, min_share=args.min_share,
-                                  threshold=args.threshold).to_numpy()
-        else:
-            params = [p.strip() for p in args.params.split(",")] if args.params else None
-            x, runs = sample_and_run(scenario=args.scenario, samples=args.samples,
-                                     replicates=args.replicates, params=params,
-                                     seed=args.seed, steps=args.steps,
-                                     overrides=tuple(args.overrides), jobs=args.jobs,
-                                     progress=not args.quiet)
-            y = cases_of_interest(runs, args.target, min_share=args.min_share,
-                                  threshold=args.threshold).reindex(range(len(x)),
-                                                                    fill_value=False)
-            y = y.to_numpy()
+        x, y = _cases_from_table(args) if args.table is not None else _cases_from_runs(args)
         res = prim_box(x, y, min_coverage=args.min_coverage, qp_alpha=args.qp_alpha)
     except ConfigError as exc:
         fail(exc)
