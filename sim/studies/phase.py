@@ -203,6 +203,44 @@ def grid_position(values: list, value: float | None) -> float | None:
 MAX_WRITTEN = 15  # cells per axis up to which each cell's value is written in it
 
 
+def _write_values(ax, grid: np.ndarray, clim: tuple[float, float], share: bool,
+                  bx: float | None, by: float | None) -> None:
+    """Each cell's value written in it (dark on light cells), moved off the star's cell."""
+    lo, hi = clim
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            v = grid[i, j]
+            if np.isnan(v):
+                continue
+            light = (v - lo) / (hi - lo) > 0.6 if hi > lo else True
+            star = (bx is not None and by is not None and abs(j - bx) < 0.5
+                    and abs(i - by) < 0.5)
+            ty = i + (0.3 if by is not None and by < i else -0.3) if star else i
+            ax.text(j, ty, f"{v:.2f}" if share else f"{v:.3g}", ha="center",
+                    va="center", fontsize=7, color="black" if light else "white")
+
+
+def _grid_ticks(ax, xs: list, ys: list) -> None:
+    """At most about eight ticks per axis, labelled with the grid's values."""
+    step_x = max(1, len(xs) // 8)
+    step_y = max(1, len(ys) // 8)
+    ax.set_xticks(range(0, len(xs), step_x))
+    ax.set_xticklabels([_fmt(v) for v in xs[::step_x]], rotation=45, ha="right")
+    ax.set_yticks(range(0, len(ys), step_y))
+    ax.set_yticklabels([_fmt(v) for v in ys[::step_y]])
+
+
+def _base_note(attrs: dict, scenario: str, on_grid: bool) -> str | None:
+    """The legend's line about the scenario's own values: the star, or where they lie."""
+    if on_grid:
+        return (f"star: {scenario}'s own values ({_fmt(attrs['x_base'])}, "
+                f"{_fmt(attrs['y_base'])})")
+    if attrs.get("x_base") is not None or attrs.get("y_base") is not None:
+        return (f"{scenario}'s own values ({_fmt(attrs.get('x_base'))}, "
+                f"{_fmt(attrs.get('y_base'))}) lie outside this grid")
+    return None
+
+
 def phase_figure(cells: pd.DataFrame, title: str | None = None,
                  observable: str | None = None) -> bytes:
     """One heat map per outcome (share of runs, shared colour scale 0-1, each cell's share
@@ -238,42 +276,19 @@ def phase_figure(cells: pd.DataFrame, title: str | None = None,
         else:
             fig.colorbar(im, ax=ax, shrink=0.9).set_label(name)
         if write:
-            lo, hi = im.get_clim()
-            for i in range(len(ys)):
-                for j in range(len(xs)):
-                    v = grid[i, j]
-                    if np.isnan(v):
-                        continue
-                    light = (v - lo) / (hi - lo) > 0.6 if hi > lo else True
-                    star = (bx is not None and by is not None and abs(j - bx) < 0.5
-                            and abs(i - by) < 0.5)
-                    ty = i + (0.3 if by is not None and by < i else -0.3) if star else i
-                    ax.text(j, ty, f"{v:.2f}" if share else f"{v:.3g}", ha="center",
-                            va="center", fontsize=7, color="black" if light else "white")
+            _write_values(ax, grid, im.get_clim(), share, bx, by)
         if bx is not None and by is not None:
             ax.plot(bx, by, marker="*", ms=15, mfc="none", mec="white", mew=2.2, ls="none")
             ax.plot(bx, by, marker="*", ms=15, mfc="none", mec="black", mew=1.0, ls="none")
         ax.set_title(name, fontsize=11)
-        step_x = max(1, len(xs) // 8)
-        step_y = max(1, len(ys) // 8)
-        ax.set_xticks(range(0, len(xs), step_x))
-        ax.set_xticklabels([_fmt(v) for v in xs[::step_x]], rotation=45, ha="right")
-        ax.set_yticks(range(0, len(ys), step_y))
-        ax.set_yticklabels([_fmt(v) for v in ys[::step_y]])
+        _grid_ticks(ax, xs, ys)
         ax.set_xlabel(plain_label(attrs.get("x_path") or attrs.get("x", "x")), fontsize=9)
     axes[0].set_ylabel(plain_label(attrs.get("y_path") or attrs.get("y", "y")), fontsize=9)
     cbar = fig.colorbar(image, ax=list(axes[:len(OUTCOMES)]), shrink=0.9)
     cbar.set_label("share of runs with this outcome")
     runs = int(cells["runs"].max()) if len(cells) else 0
     scenario = attrs.get("scenario", "")
-    if bx is not None and by is not None:
-        note = (f"star: {scenario}'s own values ({_fmt(attrs['x_base'])}, "
-                f"{_fmt(attrs['y_base'])})")
-    elif attrs.get("x_base") is not None or attrs.get("y_base") is not None:
-        note = (f"{scenario}'s own values ({_fmt(attrs.get('x_base'))}, "
-                f"{_fmt(attrs.get('y_base'))}) lie outside this grid")
-    else:
-        note = None
+    note = _base_note(attrs, scenario, bx is not None and by is not None)
     if note:
         fig.legend(handles=[Line2D([], [], marker="*", ms=12, mfc="none", mec="black",
                                    ls="none", label=note)],
