@@ -197,12 +197,7 @@ def trust_network(ax, model, *, trust=None, capability=None, alignment=None,
     al = np.asarray(model.alignment if alignment is None else alignment, dtype=float)
     camp_a, camp_b = camps(al, model.poles[0], model.run_config.outcome.camp_threshold)
 
-    g = nx.Graph()
-    g.add_nodes_from(names)
-    for i in range(n):
-        for j in range(i + 1, n):
-            if w[i, j] >= threshold:
-                g.add_edge(names[i], names[j], trust=float(w[i, j]))
+    g = _trust_graph(names, w, threshold)
     if pos is None:
         order = sorted(range(n), key=lambda k: (list(BLOC_COLOURS).index(blocs[k])
                                                 if blocs[k] in BLOC_COLOURS else 99, k))
@@ -215,14 +210,7 @@ def trust_network(ax, model, *, trust=None, capability=None, alignment=None,
                            width=[0.5 + 4.0 * s for s in strength],
                            alpha=[0.25 + 0.65 * s for s in strength] if edges else None,
                            edge_color="#444444")
-    size = 80 + 1400 * cap / max(cap.max(), 1e-12)
-    for (marker, mask), colour in zip((("o", camp_a), ("s", camp_b), ("^", ~camp_a & ~camp_b)),
-                                      CAMP_COLOURS.values(), strict=True):
-        idx = np.flatnonzero(mask)
-        if idx.size:
-            nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=[names[k] for k in idx],
-                                   node_size=size[idx], node_shape=marker, node_color=colour,
-                                   edgecolors="black", linewidths=0.6, alpha=0.9)
+    _draw_camps(ax, g, pos, names, 80 + 1400 * cap / max(cap.max(), 1e-12), camp_a, camp_b)
     if labels if labels is not None else n <= 30:
         nx.draw_networkx_labels(g, {k: (x, y - 0.13) for k, (x, y) in pos.items()},
                                 ax=ax, font_size=7)
@@ -233,6 +221,35 @@ def trust_network(ax, model, *, trust=None, capability=None, alignment=None,
     if legend:
         network_legend(ax, threshold)
     return pos
+
+
+def _trust_graph(names: list[str], w, threshold: float):
+    """The graph of countries whose mutual trust ``w`` is at least ``threshold`` (edges carry
+    it as ``trust``), built from the upper triangle in one pass."""
+    import networkx as nx
+    import numpy as np
+
+    g = nx.Graph()
+    g.add_nodes_from(names)
+    rows, cols = np.triu_indices(len(names), 1)
+    keep = w[rows, cols] >= threshold
+    g.add_edges_from((names[i], names[j], {"trust": float(w[i, j])})
+                     for i, j in zip(rows[keep], cols[keep], strict=True))
+    return g
+
+
+def _draw_camps(ax, g, pos: dict, names: list[str], size, camp_a, camp_b) -> None:
+    """The nodes, one marker and colour per camp (circle A, square B, triangle non-aligned)."""
+    import networkx as nx
+    import numpy as np
+
+    for (marker, mask), colour in zip((("o", camp_a), ("s", camp_b), ("^", ~camp_a & ~camp_b)),
+                                      CAMP_COLOURS.values(), strict=True):
+        idx = np.flatnonzero(mask)
+        if idx.size:
+            nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=[names[k] for k in idx],
+                                   node_size=size[idx], node_shape=marker, node_color=colour,
+                                   edgecolors="black", linewidths=0.6, alpha=0.9)
 
 
 def network_legend(ax, threshold: float) -> None:
