@@ -174,68 +174,82 @@ class RunFigure(Layered):
     # - one month -
 
     def show(self, step: int) -> RunFigure:
+        """Move every panel to month ``step`` (clipped to the run)."""
         with self.lock:
             rep = self.replay
             step = int(min(max(step, 0), rep.steps))
             self.step = step
             al, cap = rep.alignment[step], rep.capability[step]
             rel = cap / max(float(cap.max()), 1e-12)
-            # the alignment line
-            self.al_dots.set_offsets(np.column_stack([al, np.zeros_like(al)]))
-            self.al_dots.set_sizes(40 + 400 * rel)
-            self.al_dots.set_facecolors(_camp_colours(al, self.threshold))
-            if self.al_labels:
-                levels = np.empty(len(al))
-                levels[np.argsort(al, kind="stable")] = (np.arange(len(al)) % 4) * 0.25 + 0.2
-                self.al_sticks.set_segments([[(a, 0), (a, lv)] for a, lv in
-                                             zip(al, levels, strict=True)])
-                for text, a, lv in zip(self.al_labels, al, levels, strict=True):
-                    text.set_position((a, lv))
-            # the trust network
-            t = rep.trust[step]
-            w = 0.5 * (t + t.T)[self.pairs]
-            keep = w >= TRUST_EDGE
-            i, j = self.pairs[0][keep], self.pairs[1][keep]
-            s = np.clip((w[keep] - TRUST_EDGE) / (1.0 - TRUST_EDGE), 0.0, 1.0)
-            self.net_edges.set_segments(np.stack([self.pos[i], self.pos[j]], axis=1))
-            self.net_edges.set_linewidths(0.5 + 4.0 * s)
-            rgba = np.tile(np.array([0x44, 0x44, 0x44, 0], dtype=float) / 255, (len(s), 1))
-            rgba[:, 3] = 0.25 + 0.65 * s
-            self.net_edges.set_color(rgba)
-            a_mask, b_mask = _camp_masks(al, self.threshold)
-            size = 40 + 700 * rel
-            for nodes, mask in zip(self.net_nodes, (a_mask, b_mask, ~a_mask & ~b_mask),
-                                   strict=True):
-                nodes.set_offsets(self.pos[mask] if mask.any() else np.empty((0, 2)))
-                nodes.set_sizes(size[mask])
-            # the regimes in force
-            rg = self._regime_rows.get(step)
-            rg = rg.iloc[:len(self.rg_bars)] if rg is not None else rg
-            count = 0 if rg is None else len(rg)
-            a, b = rep.summary["leaders"]
-            self.rg_title.set_text(f"Regimes in force ({count})")
-            self.rg_none.set_visible(count == 0)
-            for k, (bar, name, who) in enumerate(zip(self.rg_bars, self.rg_names, self.rg_who,
-                                                     strict=True)):
-                on = k < count
-                for artist in (bar, name, who):
-                    artist.set_visible(on)
-                if on:
-                    r = rg.iloc[k]
-                    bar.set_width(float(r["depth"]))
-                    name.set_text(f"{r['regime']} (depth {float(r['depth']):.2f})")
-                    lead = " + ".join(n for n, flag in ((a, r["leader_a"]), (b, r["leader_b"]))
-                                      if flag) or "neither leader"
-                    who.set_text(f"{r['members']} members, {lead}")
-            # the sessions held so far
-            past = self.ss_step <= step
-            self.ss_past.set_offsets(self.ss_xy[past] if past.any() else np.empty((0, 2)))
-            self.ss_past.set_sizes(self.ss_size[past])
-            self.ss_past.set_facecolors(list(self.ss_colour[past]))
-            now = mdates.date2num(pd.Timestamp(rep.month(step) + "-15"))
-            self.ss_now.set_xdata([now, now])
+            self._show_alignment(al, rel)
+            self._show_network(rep.trust[step], al, rel)
+            self._show_regimes(step)
+            self._show_sessions(step)
             self.title.set_text(f"{self._head}: {rep.month(step)} (month {step} of {rep.steps})")
         return self
+
+    def _show_alignment(self, al: np.ndarray, rel: np.ndarray) -> None:
+        """The alignment line: each country's dot, size by capability, labels staggered."""
+        self.al_dots.set_offsets(np.column_stack([al, np.zeros_like(al)]))
+        self.al_dots.set_sizes(40 + 400 * rel)
+        self.al_dots.set_facecolors(_camp_colours(al, self.threshold))
+        if self.al_labels:
+            levels = np.empty(len(al))
+            levels[np.argsort(al, kind="stable")] = (np.arange(len(al)) % 4) * 0.25 + 0.2
+            self.al_sticks.set_segments([[(a, 0), (a, lv)] for a, lv in
+                                         zip(al, levels, strict=True)])
+            for text, a, lv in zip(self.al_labels, al, levels, strict=True):
+                text.set_position((a, lv))
+
+    def _show_network(self, t: np.ndarray, al: np.ndarray, rel: np.ndarray) -> None:
+        """The trust network: edges from mutual trust, nodes by camp, size by capability."""
+        w = 0.5 * (t + t.T)[self.pairs]
+        keep = w >= TRUST_EDGE
+        i, j = self.pairs[0][keep], self.pairs[1][keep]
+        s = np.clip((w[keep] - TRUST_EDGE) / (1.0 - TRUST_EDGE), 0.0, 1.0)
+        self.net_edges.set_segments(np.stack([self.pos[i], self.pos[j]], axis=1))
+        self.net_edges.set_linewidths(0.5 + 4.0 * s)
+        rgba = np.tile(np.array([0x44, 0x44, 0x44, 0], dtype=float) / 255, (len(s), 1))
+        rgba[:, 3] = 0.25 + 0.65 * s
+        self.net_edges.set_color(rgba)
+        a_mask, b_mask = _camp_masks(al, self.threshold)
+        size = 40 + 700 * rel
+        for nodes, mask in zip(self.net_nodes, (a_mask, b_mask, ~a_mask & ~b_mask),
+                               strict=True):
+            nodes.set_offsets(self.pos[mask] if mask.any() else np.empty((0, 2)))
+            nodes.set_sizes(size[mask])
+
+    def _show_regimes(self, step: int) -> None:
+        """The regimes in force at ``step``: depth bars, names, members and leaders."""
+        rep = self.replay
+        rg = self._regime_rows.get(step)
+        rg = rg.iloc[:len(self.rg_bars)] if rg is not None else rg
+        count = 0 if rg is None else len(rg)
+        a, b = rep.summary["leaders"]
+        self.rg_title.set_text(f"Regimes in force ({count})")
+        self.rg_none.set_visible(count == 0)
+        for k, (bar, name, who) in enumerate(zip(self.rg_bars, self.rg_names, self.rg_who,
+                                                 strict=True)):
+            on = k < count
+            for artist in (bar, name, who):
+                artist.set_visible(on)
+            if on:
+                r = rg.iloc[k]
+                bar.set_width(float(r["depth"]))
+                name.set_text(f"{r['regime']} (depth {float(r['depth']):.2f})")
+                lead = " + ".join(n for n, flag in ((a, r["leader_a"]), (b, r["leader_b"]))
+                                  if flag) or "neither leader"
+                who.set_text(f"{r['members']} members, {lead}")
+
+    def _show_sessions(self, step: int) -> None:
+        """The sessions held up to ``step`` on the timeline, and the month's marker."""
+        rep = self.replay
+        past = self.ss_step <= step
+        self.ss_past.set_offsets(self.ss_xy[past] if past.any() else np.empty((0, 2)))
+        self.ss_past.set_sizes(self.ss_size[past])
+        self.ss_past.set_facecolors(list(self.ss_colour[past]))
+        now = mdates.date2num(pd.Timestamp(rep.month(step) + "-15"))
+        self.ss_now.set_xdata([now, now])
 
 
 def run_figure(replay, step: int) -> RunFigure:
