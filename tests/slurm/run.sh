@@ -170,7 +170,13 @@ timeout "$TIMEOUT" "$PY" -m sim -m "${SWEEP[@]}" hydra/launcher=slurm \
   || die "the SLURM sweep failed (exit $?): $(tail -n 1 "$WORK/log/sweep-slurm.log")"
 say "cluster preset: the same sweep in $((SECONDS - start)) s"
 
-# Each job was an array task that SLURM ran to completion on the node.
+# Each job was an array task that SLURM ran to completion on the node. submitit returns as soon
+# as a task has written its result, while SLURM may still hold the task in COMPLETING for a
+# moment: wait (up to 30 s) until no task is pending, running or completing.
+for _ in $(seq 1 150); do
+  scontrol show job -o 2>/dev/null | grep -qE 'JobState=(PENDING|RUNNING|COMPLETING)' || break
+  sleep 0.2
+done
 scontrol show job -o >"$WORK/log/jobs.txt" 2>/dev/null || true
 "$PY" - "$WORK/out/parallel" "$WORK/out/slurm" "$WORK/log/jobs.txt" <<'EOF'
 import re
