@@ -34,6 +34,22 @@ def _camp_colours(al: np.ndarray, threshold: float) -> list[str]:
             else CAMP_COLOURS["non-aligned"] for x, y in zip(a, b, strict=True)]
 
 
+def stagger(x: np.ndarray, widths: np.ndarray, gap: float, levels: int) -> np.ndarray:
+    """The level (0 to ``levels - 1``) of each label centred at ``x`` with ``widths`` (data
+    units) such that labels on one level keep ``gap`` apart: placed left to right, each on the
+    lowest level free at its left edge; when none is free, on the level whose last label ends
+    first (the least overlap). Interval scheduling, greedy (first fit by left edge)."""
+    ends = np.full(levels, -np.inf)
+    out = np.zeros(len(x), dtype=int)
+    for i in np.argsort(x, kind="stable"):
+        left = x[i] - 0.5 * widths[i]
+        free = np.flatnonzero(ends + gap <= left)
+        k = int(free[0]) if free.size else int(np.argmin(ends))
+        out[i] = k
+        ends[k] = x[i] + 0.5 * widths[i]
+    return out
+
+
 def network_layout(model) -> np.ndarray:
     """Positions [countries, 2] on a circle ordered by bloc, as :func:`sim.plots.trust_network`
     places them (so it does not depend on the trust drawn)."""
@@ -52,6 +68,7 @@ class RunFigure(Layered):
     timeline. Built once per run; :meth:`show` moves it to a month."""
 
     LABELS_MAX = 30  # countries named on the line and the network up to this roster size
+    AL_TOP, AL_FIRST = 1.25, 0.15  # alignment line: top of the axis, height of the first labels
 
     def __init__(self, replay):
         fig = Figure(figsize=(11, 8.2), dpi=DPI)
@@ -83,7 +100,7 @@ class RunFigure(Layered):
         ax.axvspan(-1.05, -thr, color=CAMP_COLOURS["camp B"], alpha=0.08, lw=0)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xlim(-1.05, 1.05)
-        ax.set_ylim(-0.3, 1.25)
+        ax.set_ylim(-0.3, self.AL_TOP)
         ax.set_yticks([])
         ax.set_xlabel(f"alignment: -1 = {b}'s side, +1 = {a}'s side (camp at |a| ≥ {thr:g})",
                       fontsize=8)
@@ -97,6 +114,16 @@ class RunFigure(Layered):
         self.al_labels = [self.animated(ax.text(0, 0, n, fontsize=7, ha="center",
                                                 va="bottom", zorder=4))
                           for n in (self.names if named else [])]
+        # label sizes in data units (the layout is fixed, so measured once)
+        renderer = self.canvas.get_renderer()
+        boxes = [t.get_window_extent(renderer) for t in self.al_labels]
+        per_px_x = 2.1 / ax.bbox.width
+        per_px_y = (self.AL_TOP + 0.3) / ax.bbox.height
+        self.al_widths = np.array([b.width * per_px_x for b in boxes])
+        step = 1.1 * max((b.height for b in boxes), default=0.0) * per_px_y
+        self.al_levels = self.AL_FIRST + step * np.arange(
+            max(1, int((self.AL_TOP - self.AL_FIRST) / step) if step else 1))
+        self.al_gap = 4 * per_px_x  # 4 pixels between labels on one level
 
     def _network_axes(self, ax) -> None:
         model = self.replay.model
@@ -189,13 +216,13 @@ class RunFigure(Layered):
         return self
 
     def _show_alignment(self, al: np.ndarray, rel: np.ndarray) -> None:
-        """The alignment line: each country's dot, size by capability, labels staggered."""
+        """The alignment line: each country's dot, size by capability, labels on levels where they do not overlap (:func:`stagger`)."""
         self.al_dots.set_offsets(np.column_stack([al, np.zeros_like(al)]))
         self.al_dots.set_sizes(40 + 400 * rel)
         self.al_dots.set_facecolors(_camp_colours(al, self.threshold))
         if self.al_labels:
-            levels = np.empty(len(al))
-            levels[np.argsort(al, kind="stable")] = (np.arange(len(al)) % 4) * 0.25 + 0.2
+            levels = self.al_levels[stagger(al, self.al_widths, self.al_gap,
+                                            len(self.al_levels))]
             self.al_sticks.set_segments([[(a, 0), (a, lv)] for a, lv in
                                          zip(al, levels, strict=True)])
             for text, a, lv in zip(self.al_labels, al, levels, strict=True):

@@ -50,3 +50,24 @@ def test_the_run_figure_follows_the_month():
     assert pngs[1] != pngs[0] and pngs[1] == pngs[3]
     assert fig.title.get_text().endswith("(month 6 of 12)")
     assert pngs[0] == run_figure.run_figure(rep, 0).png()
+
+
+def test_stagger_keeps_labels_on_one_level_apart():
+    x = np.array([0.0, 0.05, 0.1, 0.9, 0.12, -1.0])
+    widths = np.full(6, 0.2)
+    level = run_figure.stagger(x, widths, gap=0.01, levels=6)
+    for k in np.unique(level):
+        on = np.sort(x[level == k])
+        assert np.all(np.diff(on) >= 0.2 + 0.01)  # neighbours on a level do not overlap
+    assert level[5] == 0 and level[3] == 0  # lone labels stay on the first level
+    # more labels than levels: the level that frees first takes the extra one
+    assert run_figure.stagger(np.zeros(3), np.ones(3), 0.0, 2).tolist() == [0, 1, 0]
+
+
+def test_the_alignment_labels_do_not_overlap():
+    rep = replay(sim.load_config("baseline", ["steps=60"]), 0)
+    fig = run_figure.RunFigure(rep).show(60)
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.al_labels]
+    overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+    assert not overlaps
