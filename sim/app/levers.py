@@ -3,7 +3,8 @@
 A scenario's **levers** are what governments choose: the parameters its file declares under
 ``levers`` (the safety-for-compute deal and its thresholds, the club's easing of controls),
 plus, for every recurring multilateral venue (a summit series or UN track that meets again and
-again), who is shut out of it. Its **uncertainties** are what nobody knows: the parameters under
+again), who is shut out of it and who is always invited (the way to let a country in: taking it
+off the shut-out list does not invite it when the venue asks only its host's side). Its **uncertainties** are what nobody knows: the parameters under
 ``uncertainties``, shown with their declared plausible range and source but not changed here.
 
 :func:`apply` makes the run settings of a choice by editing the composed config and validating
@@ -91,17 +92,19 @@ class VenueLever:
         else:
             rule = ", ".join(self.invite)
         also = f", and always {', '.join(self.also_invite)}" if self.also_invite else ""
-        return (f"Invites {rule}{also}. Taking a country off this list does not invite it: "
-                "it is asked only if the rule or the always-invited list includes it.")
+        return (f"Invites {rule}{also}. Taking a country off the shut-out list does not invite "
+                "it: it is asked only if the rule or the always-invited list includes it; "
+                "shutting a country out overrides inviting it.")
 
 
 @dataclass(frozen=True)
 class Choice:
-    """What a user chose: parameter values and, per venue, the countries shut out; only what
-    departs from the scenario's own values."""
+    """What a user chose: parameter values and, per venue, the countries shut out and the
+    countries always invited; only what departs from the scenario's own values."""
 
     params: Mapping[str, float | bool] = field(default_factory=dict)
     excluded: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    invited: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def declared(run: RunConfig, section: str) -> list[Param]:
@@ -155,25 +158,35 @@ def normalise(run: RunConfig, choice: Choice) -> Choice:
         value = bool(value) if p.is_switch else float(value)
         if value != (bool(p.value) if p.is_switch else float(p.value)):
             params[name] = value
-    excluded = {}
-    for name, names in choice.excluded.items():
+    excluded = _venue_lists(run, venues, choice.excluded, "excluded", "shut out of")
+    invited = _venue_lists(run, venues, choice.invited, "also_invite", "invited to")
+    return Choice(params, excluded, invited)
+
+
+def _venue_lists(run: RunConfig, venues: Mapping[str, VenueLever],
+                 chosen: Mapping[str, Sequence[str]], attr: str,
+                 verb: str) -> dict[str, tuple[str, ...]]:
+    """Per venue, the chosen countries (in roster order) where they differ from the venue's
+    own list ``attr``; unknown venues or countries are refused with a ValueError."""
+    out = {}
+    for name, names in chosen.items():
         if name not in venues:
             raise ValueError(f"{name!r} is not a recurring multilateral venue of "
                              f"{run.scenario.name}; venues: {', '.join(venues)}")
         bad = [n for n in names if n not in venues[name].candidates]
         if bad:
-            raise ValueError(f"{bad[0]!r} cannot be shut out of {name}; choose among "
+            raise ValueError(f"{bad[0]!r} cannot be {verb} {name}; choose among "
                              f"{', '.join(venues[name].candidates)}")
         ordered = tuple(n for n in venues[name].candidates if n in names)
-        if set(ordered) != set(venues[name].excluded):
-            excluded[name] = ordered
-    return Choice(params, excluded)
+        if set(ordered) != set(getattr(venues[name], attr)):
+            out[name] = ordered
+    return out
 
 
 def apply(run: RunConfig, choice: Choice) -> RunConfig:
     """The run settings with the choice applied, validated as any config is."""
     choice = normalise(run, choice)
-    if not choice.params and not choice.excluded:
+    if not choice.params and not choice.excluded and not choice.invited:
         return run
     raw = copy.deepcopy(run.raw)
     sc = raw["scenario"]
@@ -181,6 +194,8 @@ def apply(run: RunConfig, choice: Choice) -> RunConfig:
         sc["levers"][name]["value"] = value
     for name, names in choice.excluded.items():
         sc["venues"][name]["exclude"] = list(names)
+    for name, names in choice.invited.items():
+        sc["venues"][name]["also_invite"] = list(names)
     return build_run_config(raw)
 
 
@@ -194,10 +209,11 @@ def overrides(run: RunConfig, choice: Choice) -> list[str]:
     """The choice as ``aigov`` overrides (Hydra syntax), one per changed value."""
     choice = normalise(run, choice)
     out = [f"scenario.levers.{name}.value={_value(v)}" for name, v in choice.params.items()]
-    for name, names in choice.excluded.items():
-        plus = "" if "exclude" in run.raw["scenario"]["venues"][name] else "+"
-        listed = ",".join(f"'{n}'" if " " in n else n for n in names)
-        out.append(f"{plus}scenario.venues.{name}.exclude=[{listed}]")
+    for key, lists in (("exclude", choice.excluded), ("also_invite", choice.invited)):
+        for name, names in lists.items():
+            plus = "" if key in run.raw["scenario"]["venues"][name] else "+"
+            listed = ",".join(f"'{n}'" if " " in n else n for n in names)
+            out.append(f"{plus}scenario.venues.{name}.{key}=[{listed}]")
     return out
 
 

@@ -62,6 +62,7 @@ reference = solara.reactive(DEFAULT_REFERENCE)
 n_seeds = solara.reactive(DEFAULT_SEEDS)
 params: solara.Reactive[dict] = solara.reactive({})
 excluded: solara.Reactive[dict] = solara.reactive({})
+invited: solara.Reactive[dict] = solara.reactive({})
 progress = solara.reactive((0, 0, ""))
 status = solara.reactive("")
 seed = solara.reactive(0)
@@ -75,13 +76,14 @@ saved = solara.reactive("")
 
 
 def choice() -> lv.Choice:
-    return lv.Choice(dict(params.value), dict(excluded.value))
+    return lv.Choice(dict(params.value), dict(excluded.value), dict(invited.value))
 
 
 def set_scenario(name: str) -> None:
     scenario.value = name
     params.value = {}
     excluded.value = {}
+    invited.value = {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,16 +172,28 @@ def LeverPanel():
             solara.SliderFloat("", value=float(current), min=lo, max=hi,
                                step=p.slider_step(), on_value=set_param)
     for v in lv.venue_levers(run):
-        current = list(excluded.value.get(v.name, v.excluded))
+        shut = list(excluded.value.get(v.name, v.excluded))
+        always = list(invited.value.get(v.name, v.also_invite))
 
-        def set_excluded(names, name=v.name):
+        def set_excluded(names, name=v.name, always=always):
             excluded.value = {**excluded.value, name: tuple(names)}
+            if set(names) & set(always):  # shutting a country out takes it off the invited
+                invited.value = {**invited.value,
+                                 name: tuple(n for n in always if n not in names)}
 
-        solara.SelectMultiple(f"Shut out of the {v.label} (host {v.host})", values=current,
+        def set_invited(names, name=v.name, shut=shut):
+            invited.value = {**invited.value, name: tuple(names)}
+            if set(names) & set(shut):  # inviting a country lets it in
+                excluded.value = {**excluded.value,
+                                  name: tuple(n for n in shut if n not in names)}
+
+        solara.SelectMultiple(f"Shut out of the {v.label} (host {v.host})", values=shut,
                               all_values=list(v.candidates), on_value=set_excluded)
+        solara.SelectMultiple(f"Always invited to the {v.label}", values=always,
+                              all_values=list(v.candidates), on_value=set_invited)
         solara.Text(v.invitation(), style={"font-size": "0.8em", "color": "#555"})
     solara.Button("Reset levers to the scenario's values", text=True,
-                  on_click=lambda: (params.set({}), excluded.set({})))
+                  on_click=lambda: (params.set({}), excluded.set({}), invited.set({})))
 
 
 @solara.component

@@ -34,6 +34,9 @@ def test_venue_levers_are_the_recurring_multilateral_venues(baseline_run, club):
     ("baseline", lv.Choice(excluded={"summit_series": ("China",)})),
     ("baseline", lv.Choice(excluded={"summit_series": ("United States", "China")})),
     ("exclusive_club", lv.Choice(excluded={"summit_series": ("Russia",)})),
+    ("exclusive_club", lv.Choice(excluded={"summit_series": ("Russia",)},
+                                 invited={"summit_series": ("India", "China")})),
+    ("baseline", lv.Choice(invited={"summit_series": ("Brazil",)})),
 ])
 def test_apply_equals_the_shown_overrides(scenario, choice):
     run = sim.load_config(scenario)
@@ -92,3 +95,20 @@ def test_a_venue_lever_says_who_is_invited_besides_who_is_shut_out():
     text = summits.invitation()
     assert "United Kingdom's side" in text and "always India" in text
     assert "does not invite it" in text
+
+
+def test_letting_a_country_in_invites_it(club):
+    """exclusive_club's summits ask only the host's side: taking China off the shut-out list
+    leaves it uninvited; adding it to the always-invited list brings it to the table."""
+    china_in = lv.apply(club, lv.Choice(excluded={"summit_series": ("Russia",)},
+                                        invited={"summit_series": ("India", "China")}))
+    only_unbarred = lv.apply(club, lv.Choice(excluded={"summit_series": ("Russia",)}))
+
+    def invited(run):
+        model = sim.run(run, seed=0, steps=36).model
+        return [r.invitees for r in model.sessions if r.venue == "summit_series"]
+
+    assert invited(china_in) and all("China" in who for who in invited(china_in))
+    assert not any("China" in who for who in invited(only_unbarred))
+    with pytest.raises(ValueError, match="cannot be invited to"):
+        lv.apply(club, lv.Choice(invited={"summit_series": ("United Kingdom",)}))
