@@ -156,7 +156,7 @@ def analyze(method: str, problem: dict, x: np.ndarray, y: np.ndarray, seed: int)
     return df.sort_values(key, ascending=False, kind="stable").reset_index(drop=True)
 
 
-def indices_figure(df: pd.DataFrame, method: str, title: str) -> bytes:
+def indices_figure(df: pd.DataFrame, method: str, title: str, output: str = "the output") -> bytes:
     """Horizontal bar chart, largest effect on top: S1 and ST with CI error bars (Sobol) or
     mu* with its CI and sigma (Morris). Returns PNG bytes."""
     import matplotlib
@@ -178,11 +178,14 @@ def indices_figure(df: pd.DataFrame, method: str, title: str) -> bytes:
     ax.set_yticks(y)
     ax.set_yticklabels(d["parameter"])
     ax.axvline(0, color="black", lw=0.6)
-    ax.set_xlabel("Sobol index (share of output variance); bars: 95% bootstrap interval"
-                  if method == "sobol" else
-                  "elementary effect (output units); bar on mu*: 95% bootstrap interval")
-    ax.set_title(title, fontsize=10)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)  # outside the bars
+    ax.set_xlabel(f"Sobol index of {output} (share of its variance)\n"
+                  "error bars: 95% bootstrap interval" if method == "sobol" else
+                  f"elementary effect on {output} (its units, over each parameter's range)\n"
+                  "error bar on mu*: 95% bootstrap interval", fontsize=9)
+    ax.set_ylim(-0.7, len(d) - 0.3)
+    ax.set_title(title, fontsize=10, pad=24)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8,
+              frameon=False)  # between the title and the bars, outside the data
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     buf = io.BytesIO()
@@ -309,7 +312,7 @@ def write_outputs(res: SensitivityResult, out: Path, *, method: str, output: str
     title = (f"{method.capitalize()} indices of {output} ({scenario}; "
              f"{'N' if method == 'sobol' else 'trajectories'}={n}, R={replicates}, "
              f"{res.runs.rows} runs)")
-    atomic_write_bytes(paths["png"], indices_figure(res.indices, method, title))
+    atomic_write_bytes(paths["png"], indices_figure(res.indices, method, title, output))
     print(f"{method}: {len(res.problem['names'])} uncertainties, {len(res.x)} points x "
           f"{replicates} replicates = {res.runs.rows} runs ({res.runs.failed} failed) in "
           f"{seconds:.0f} s ({res.runs.runs_per_second:.1f} runs/s)")
