@@ -3,9 +3,9 @@
 It lives at the top of the package (``sim/runs.py``), not in ``sim/studies/``, because it sits
 between the model and everything that runs it many times: the studies (compare, batch and
 through it sweep, sensitivity, phase and discovery; tipping and pathdep through
-:func:`sim.studies.common.map_runs`) and the front doors. It knows the model and the run
-settings and nothing about any study, so data still flows one way: config -> model -> runs ->
-studies -> report.
+:func:`sim.studies.common.map_runs`) and the front doors (the dashboard's engine keeps a
+:class:`Pool`). It knows the model and the run settings and nothing about any study, so data
+still flows one way: config -> model -> runs -> studies -> report.
 
 - :func:`run_one`: a :class:`~sim.config.RunConfig` and a seed (optionally fewer or more months)
   -> :class:`Run` (outcome, final observables, what an optional ``probe`` read from the finished
@@ -20,6 +20,9 @@ studies -> report.
   ``KeyboardInterrupt`` after the results already yielded; a worker that dies (killed, out of
   memory) turns its chunks into :class:`Failed` results and the rest continues on a fresh pool
   (``BrokenProcessPool`` is handled). Each worker does its linear algebra on one BLAS thread.
+- :class:`Pool`: those workers kept between calls (``submit``, ``warm``, ``close``), for a
+  caller that sends work as it comes (the dashboard); :func:`imap` runs on one too, so it is
+  the only place that starts worker processes.
 """
 
 from __future__ import annotations
