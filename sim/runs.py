@@ -322,8 +322,6 @@ def _died(exc: BaseException) -> str:
     return f"worker died: {text}"
 
 
-
-
 def run_many(fn: Callable[..., Any], tasks: Sequence[tuple], *, jobs: int = 2,
              chunk: int | None = None, initializer: Callable | None = None,
              initargs: tuple = (), progress: bool = False, desc: str = "runs") -> list:
