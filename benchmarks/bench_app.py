@@ -33,10 +33,9 @@ TARGET = 2.0  # seconds
 
 def worker_cpu(engine: Engine) -> dict[int, float]:
     """CPU seconds (user + system) of each worker process, from /proc (Linux); {} elsewhere."""
-    pool = engine.pool()
     tick = os.sysconf("SC_CLK_TCK")
     out = {}
-    for pid in list(getattr(pool, "_processes", {}) or {}):
+    for pid in engine.pool.pids():
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()

@@ -3,9 +3,9 @@
 It lives at the top of the package (``sim/runs.py``), not in ``sim/studies/``, because it sits
 between the model and everything that runs it many times: the studies (compare, batch and
 through it sweep, sensitivity, phase and discovery; tipping and pathdep through
-:func:`sim.studies.common.map_runs`) and the front doors. It knows the model and the run
-settings and nothing about any study, so data still flows one way: config -> model -> runs ->
-studies -> report.
+:func:`sim.studies.common.map_runs`) and the front doors (the dashboard's engine keeps a
+:class:`Pool`). It knows the model and the run settings and nothing about any study, so data
+still flows one way: config -> model -> runs -> studies -> report.
 
 - :func:`run_one`: a :class:`~sim.config.RunConfig` and a seed (optionally fewer or more months)
   -> :class:`Run` (outcome, final observables, what an optional ``probe`` read from the finished
@@ -20,6 +20,9 @@ studies -> report.
   ``KeyboardInterrupt`` after the results already yielded; a worker that dies (killed, out of
   memory) turns its chunks into :class:`Failed` results and the rest continues on a fresh pool
   (``BrokenProcessPool`` is handled). Each worker does its linear algebra on one BLAS thread.
+- :class:`Pool`: those workers kept between calls (``submit``, ``warm``, ``close``), for a
+  caller that sends work as it comes (the dashboard); :func:`imap` runs on one too, so it is
+  the only place that starts worker processes.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -125,17 +129,20 @@ def main_importable() -> bool:
     return path is None or os.path.exists(path)
 
 
-def context():
-    """Processes forked from a server that imported the model once (POSIX), else spawned.
+def context(preload: Sequence[str] = ()):
+    """Processes forked from a server that imported the model (and ``preload``) once (POSIX),
+    else spawned.
 
     The BLAS thread caps are set in this process's environment before the server (or a spawned
-    worker) starts, because the libraries read them when numpy is first imported there.
+    worker) starts, because the libraries read them when numpy is first imported there. The
+    server is one per process and imports its modules when it first starts: a later
+    ``preload`` is imported by each worker when first needed instead.
     """
     for name in BLAS_THREADS:
         os.environ[name] = "1"
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
+        ctx.set_forkserver_preload([*PRELOAD, *(m for m in preload if m not in PRELOAD)])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -145,6 +152,95 @@ def _worker_start(initializer: Callable | None, initargs: tuple) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer(*initargs)
+
+
+def _noop(_: int) -> None:
+    return None
+
+
+class Pool:
+    """``jobs`` worker processes kept between calls: the one place that starts workers.
+
+    Started at the first :meth:`submit` (or :meth:`warm`); workers come from :func:`context`
+    (``preload``: modules the fork server imports besides the model's) and run
+    ``initializer(*initargs)`` once each, ignoring Ctrl-C. A worker that dies breaks the
+    executor: its tasks' futures raise ``BrokenProcessPool`` (:meth:`result` turns that into a
+    :class:`Failed`) and the next :meth:`submit` starts fresh workers (:meth:`restart` does it
+    now). Safe to share between threads.
+    """
+
+    def __init__(self, jobs: int = 2, initializer: Callable | None = None,
+                 initargs: tuple = (), *, preload: Sequence[str] = ()):
+        self.jobs = jobs
+        self._start = (initializer, initargs)
+        self._preload = tuple(preload)
+        self._executor: cf.ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _new(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=context(self._preload),
+                                      initializer=_worker_start, initargs=self._start)
+
+    def submit(self, fn: Callable, *args) -> cf.Future:
+        """``fn(*args)`` in a worker (``fn`` module-level, arguments picklable); starts the
+        workers if none run, fresh ones if the last ones broke."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = self._new()
+            try:
+                return self._executor.submit(fn, *args)
+            except cf.process.BrokenProcessPool:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                self._executor = self._new()
+                return self._executor.submit(fn, *args)
+
+    @staticmethod
+    def result(future: cf.Future) -> Any:
+        """The future's result (waiting for it), or a :class:`Failed` if its worker died; an
+        exception raised by the task itself propagates."""
+        try:
+            return future.result()
+        except cf.process.BrokenProcessPool as exc:
+            return Failed(_died(exc))
+
+    def warm(self) -> None:
+        """Start every worker now (each runs the initializer), so the first tasks are fast."""
+        for fut in [self.submit(_noop, k) for k in range(self.jobs)]:
+            fut.result()
+
+    def restart(self) -> None:
+        """Wait for the workers to end (a broken executor's tasks are already failed; others'
+        not started are cancelled) and start fresh ones."""
+        with self._lock:
+            old, self._executor = self._executor, self._new()
+        if old is not None:
+            old.shutdown(wait=True, cancel_futures=True)
+
+    def pids(self) -> list[int]:
+        """Process ids of the workers running now ([] before the first task)."""
+        with self._lock:
+            return list(getattr(self._executor, "_processes", None) or {})
+
+    def close(self, now: bool = False) -> None:
+        """Cancel what has not started and end the workers: after their running tasks, or at
+        once when ``now`` (the running tasks are lost). A later :meth:`submit` starts anew."""
+        with self._lock:
+            old, self._executor = self._executor, None
+        if old is None:
+            return
+        if not now:
+            old.shutdown(wait=True, cancel_futures=True)
+            return
+        procs = list((getattr(old, "_processes", None) or {}).values())  # shutdown drops them
+        old.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.terminate()  # the executor has no public way to stop a running task
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close(now=exc[0] is not None)
 
 
 def _run_chunk(fn: Callable, tasks: list[tuple]) -> list:
@@ -192,7 +288,7 @@ def _pooled(fn, chunks, jobs, initializer, initargs, ordered) -> Iterator[tuple[
     done: dict[int, list] = {}
     order = [start for start, _ in chunks]
     nxt = 0  # position in ``order`` of the next chunk to yield (ordered mode)
-    pool = _new_pool(jobs, initializer, initargs)
+    pool = Pool(jobs, initializer, initargs)
     try:
         while todo or pending:
             while todo and len(pending) + len(done) < jobs * WINDOW:
@@ -208,8 +304,7 @@ def _pooled(fn, chunks, jobs, initializer, initargs, ordered) -> Iterator[tuple[
                     broken = True
                     done[start] = [Failed(_died(exc))] * len(part)
             if broken:
-                pool.shutdown(wait=True, cancel_futures=True)
-                pool = _new_pool(jobs, initializer, initargs)
+                pool.restart()
             keys = order[nxt:] if ordered else sorted(done)
             for start in keys:
                 if start not in done:
@@ -217,27 +312,14 @@ def _pooled(fn, chunks, jobs, initializer, initargs, ordered) -> Iterator[tuple[
                 yield from enumerate(done.pop(start), start)
                 nxt += ordered
     except BaseException:
-        _stop(pool)
+        pool.close(now=True)
         raise
-    pool.shutdown(wait=True)
+    pool.close()
 
 
 def _died(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or "a worker process ended abruptly"
     return f"worker died: {text}"
-
-
-def _new_pool(jobs: int, initializer: Callable | None, initargs: tuple) -> cf.Executor:
-    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context(),
-                                  initializer=_worker_start, initargs=(initializer, initargs))
-
-
-def _stop(pool: cf.ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers now (their chunks are lost; what was
-    already yielded stays with the caller)."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        proc.terminate()  # the executor has no public way to stop a running task
 
 
 def run_many(fn: Callable[..., Any], tasks: Sequence[tuple], *, jobs: int = 2,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import os
 import signal
+import time
 
 import pytest
 
 import sim
 from sim.config import load_scenario
 from sim.errors import ConfigError
-from sim.runs import Failed, chunk_size, imap, run_many, run_one, with_steps
+from sim.runs import Failed, Pool, chunk_size, imap, run_many, run_one, with_steps
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +39,10 @@ def _set_offset(v: int) -> None:
 
 def _plus_offset(x: int) -> int:
     return x + _OFFSET["value"]
+
+
+def _pid() -> int:
+    return os.getpid()
 
 
 def _final_pol(run, seed):
@@ -102,3 +108,63 @@ def test_chunk_size_keeps_many_chunks_per_worker():
     assert chunk_size(10, 2) == 1
     assert chunk_size(100_000, 2) == 64
     assert chunk_size(640, 2) == 10
+
+
+def _gone(pids, within: float = 10.0) -> bool:
+    """Whether every process in ``pids`` has ended (and been reaped) within ``within`` s."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        alive = []
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+                alive.append(pid)
+            except ProcessLookupError:
+                pass
+        if not alive:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_pool_survives_a_killed_worker():
+    pool = Pool(2, _set_offset, (100,))
+    try:
+        pool.warm()
+        first = pool.pids()
+        assert len(first) == 2
+        assert Pool.result(pool.submit(_plus_offset, 1)) == 101  # the initializer ran
+        died = Pool.result(pool.submit(_die_on, 5, 5))
+        assert isinstance(died, Failed) and "worker died" in died.error
+        # the next task starts fresh workers (initializer again) and the pool goes on
+        assert Pool.result(pool.submit(_plus_offset, 2)) == 102
+        assert [Pool.result(pool.submit(_square, k)) for k in range(5)] == [0, 1, 4, 9, 16]
+        assert not set(pool.pids()) & set(first)
+    finally:
+        pool.close()
+
+
+def test_closing_the_pool_ends_its_workers():
+    pool = Pool(2)
+    pool.warm()
+    pids = pool.pids()
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert Pool.result(pool.submit(_pid)) in pids  # tasks run in those workers
+    pool.close()
+    assert pool.pids() == [] and _gone(pids)
+    assert Pool.result(pool.submit(_square, 7)) == 49  # a closed pool starts anew when used
+    pool.close()
+
+
+def test_closing_now_cancels_what_has_not_started_and_stops_what_runs():
+    pool = Pool(1)
+    pool.warm()
+    pids = pool.pids()
+    futures = [pool.submit(time.sleep, 30) for _ in range(6)]
+    t0 = time.monotonic()
+    pool.close(now=True)
+    done, _ = cf.wait(futures, timeout=10)
+    assert len(done) == 6 and time.monotonic() - t0 < 10  # none slept its 30 s
+    # cancelled, or failed by the stopped worker: none ran to the end
+    assert all(f.cancelled() or isinstance(Pool.result(f), Failed) for f in futures)
+    assert _gone(pids)

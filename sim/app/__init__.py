@@ -3,7 +3,8 @@ seeds and read the outcome shares against a reference, and step through one run.
 
 The page (:mod:`sim.app.page`) is a thin solara layer over small modules that hold no UI:
 :mod:`sim.app.levers` (what the page may change, as config edits and command-line overrides),
-:mod:`sim.app.engine` (runs seeds in a process pool, replays one run month by month),
+:mod:`sim.app.engine` (runs seeds on the worker pool of :mod:`sim.runs`, replays one run
+month by month),
 :mod:`sim.app.stats` (shares, intervals, bands), :mod:`sim.app.figures` (the comparison's
 figures), :mod:`sim.app.run_figure` (one run's month), :mod:`sim.app.story` (the run's story)
 and :mod:`sim.app.save` (a saved comparison).

@@ -1,9 +1,11 @@
-"""Running the dashboard's seeds in a process pool, and one run month by month.
+"""Running the dashboard's seeds on the worker pool of :mod:`sim.runs`, and one run month by
+month.
 
-:class:`Engine` keeps one pool of worker processes for the life of the page (starting
-processes costs more than a model run), splits the seeds of a request into small tasks so
-progress can be reported, and remembers recent results by config hash, so the reference is
-run once. The engine is shared by every browser session: a request belongs to a
+:class:`Engine` keeps one :class:`sim.runs.Pool` of worker processes for the life of the page
+(starting processes costs more than a model run; a worker that dies fails the requests it was
+running, and the next request gets fresh workers), splits the seeds of a request into small
+tasks so progress can be reported, and remembers recent results by config hash, so the
+reference is run once. The engine is shared by every browser session: a request belongs to a
 :class:`Request` (one per session), and a new request supersedes only the earlier requests of
 the same :class:`Request` (their tasks not yet started are cancelled); another session's work
 goes on.
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import functools
-import multiprocessing
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -44,6 +45,7 @@ from sim.report.io import (
     timeseries_table,
 )
 from sim.report.story import TRUST_CAUSES
+from sim.runs import Failed, Pool
 
 CHUNK = 5  # seeds per task: ten tasks for 50 seeds, so the progress bar moves
 CACHE = 16  # seed sets remembered (50 seeds x 61 months x 4 measures: 49 kB each)
@@ -114,6 +116,11 @@ class Superseded(Exception):
     """A newer request of the same session took this one's place."""
 
 
+class WorkerDied(RuntimeError):
+    """A worker process running this request's seeds died (killed, out of memory); the next
+    request runs on fresh workers."""
+
+
 class Request:
     """One session's line of requests: :meth:`Engine.seeds` called with the same Request
     supersedes that Request's earlier calls, and nobody else's."""
@@ -131,38 +138,24 @@ class Request:
         return self._generation == generation
 
 
-def _context():
-    """Workers forked from a server process that imported the model once (POSIX), else
-    spawned; never a plain fork of the page's process, which holds threads."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.app.engine"])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
 class Engine:
-    """Seed sets on ``jobs`` worker processes (1: in the calling thread), cached by hash."""
+    """Seed sets on ``jobs`` worker processes (1: in the calling thread), cached by hash.
+
+    The workers (:attr:`pool`, started at the first request or :meth:`warm`) come from the
+    fork server of :mod:`sim.runs`, which also imports this module once; never a plain fork of
+    the page's process, which holds threads."""
 
     def __init__(self, jobs: int = 2):
         self.jobs = jobs
-        self._pool: cf.ProcessPoolExecutor | None = None
+        self.pool = Pool(jobs, preload=["sim.app.engine"])
         self._cache: OrderedDict[tuple[str, int], SeedSet] = OrderedDict()
         self._lock = threading.Lock()
         self._default = Request()
 
-    def pool(self) -> cf.ProcessPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs,
-                                                    mp_context=_context())
-            return self._pool
-
     def warm(self) -> None:
         """Start the workers now (each imports the model), so the first request is fast."""
         if self.jobs > 1:
-            pool = self.pool()
-            list(pool.map(_noop, range(self.jobs)))
+            self.pool.warm()
 
     def cached(self, run: RunConfig, n: int) -> SeedSet | None:
         with self._lock:
@@ -173,7 +166,7 @@ class Engine:
               request: Request | None = None) -> SeedSet:
         """Seeds 0..n-1 of ``run``; raises :class:`Superseded` when a newer call with the same
         ``request`` (default: one shared by all callers that give none) started before this
-        one finished."""
+        one finished, and :class:`WorkerDied` when a worker running its seeds died."""
         hit = self.cached(run, n)
         if hit is not None:
             if progress:
@@ -196,12 +189,15 @@ class Engine:
                     raise Superseded()
                 collect(_task(run, c))
         else:
-            futures = [self.pool().submit(_task, run, c) for c in chunks]
+            futures = [self.pool.submit(_task, run, c) for c in chunks]
             try:
                 for fut in cf.as_completed(futures):
                     if not request.current(mine):
                         raise Superseded()
-                    collect(fut.result())
+                    res = Pool.result(fut)
+                    if isinstance(res, Failed):
+                        raise WorkerDied(f"{res.error}; its seeds were not run, try again")
+                    collect(res)
             finally:
                 for fut in futures:
                     fut.cancel()
@@ -217,14 +213,8 @@ class Engine:
         return result
 
     def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-
-
-def _noop(_: int) -> None:
-    return None
+        """Cancel the seeds not started and end the workers (a later request starts anew)."""
+        self.pool.close()
 
 
 @dataclass(eq=False)  # compared by identity (it holds arrays)

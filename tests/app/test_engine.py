@@ -1,11 +1,14 @@
 """sim.app.engine: seed sets (pool and in-process agree), requests superseded per session, and
 the replay of one run."""
 
+import os
+import signal
+
 import numpy as np
 import pytest
 
 import sim
-from sim.app.engine import Engine, Request, Superseded, replay, run_seed
+from sim.app.engine import Engine, Request, Superseded, WorkerDied, replay, run_seed
 from sim.app.stats import MEASURES
 from sim.model.metrics import OBSERVABLES
 from sim.report.story import TRUST_CAUSES
@@ -51,6 +54,29 @@ def test_a_pool_of_two_gives_the_same_numbers(short):
     np.testing.assert_array_equal(pooled.finals, alone.finals)
     np.testing.assert_array_equal(pooled.ledger, alone.ledger)
     assert pooled.outcomes == alone.outcomes
+
+
+def test_a_dead_worker_fails_its_request_and_the_next_one_runs(short):
+    eng = Engine(jobs=2)
+    try:
+        eng.warm()
+        first = eng.pool.pids()
+        assert len(first) == 2
+
+        def kill_the_workers(done, total):  # after the first of six tasks: others still run
+            if done < total:
+                for pid in eng.pool.pids():
+                    os.kill(pid, signal.SIGKILL)
+
+        with pytest.raises(WorkerDied, match="worker died"):
+            eng.seeds(short, 30, kill_the_workers)
+        assert eng.cached(short, 30) is None
+        again = eng.seeds(short, 4)  # on fresh workers
+        assert not set(eng.pool.pids()) & set(first)
+    finally:
+        eng.close()
+    assert eng.pool.pids() == []
+    np.testing.assert_array_equal(again.series, Engine(jobs=1).seeds(short, 4).series)
 
 
 def test_a_new_request_supersedes_only_its_own_session(short):
