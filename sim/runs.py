@@ -25,12 +25,13 @@ studies -> report.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import math
 import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -167,16 +168,33 @@ def imap(fn: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int = 2,
     chunks finish. A task whose worker died yields a :class:`Failed`; an exception raised by
     ``fn`` itself propagates (catch it in ``fn`` to turn it into a row). Results are the same
     for any ``jobs`` and ``chunk``.
+
+    ``tasks`` is read lazily, a chunk at a time as workers take them, when it has a length or
+    ``chunk`` is given (a generator of a million tasks costs no memory); otherwise it is read
+    into a list first to size the chunks.
     """
-    tasks = list(tasks)
-    size = chunk or chunk_size(len(tasks), jobs)
-    chunks = [(k, tasks[k:k + size]) for k in range(0, len(tasks), size)]
-    if jobs <= 1 or len(chunks) <= 1 or not main_importable():
+    if not isinstance(tasks, Sized) and chunk is None:
+        tasks = list(tasks)
+    n = len(tasks) if isinstance(tasks, Sized) else None
+    size = chunk or chunk_size(n or 0, jobs)
+    chunks = _chunks(tasks, size)
+    first = list(itertools.islice(chunks, 2))  # one chunk: no pool worth starting
+    chunks = itertools.chain(first, chunks)
+    if jobs <= 1 or len(first) <= 1 or not main_importable():
         _in_process_start(initializer, initargs)
         for start, part in chunks:
             yield from enumerate(_run_chunk(fn, part), start)
         return
-    yield from _pooled(fn, chunks, min(jobs, len(chunks)), initializer, initargs, ordered)
+    workers = jobs if n is None else min(jobs, math.ceil(n / size))
+    yield from _pooled(fn, chunks, workers, initializer, initargs, ordered)
+
+
+def _chunks(tasks: Iterable[tuple], size: int) -> Iterator[tuple[int, list[tuple]]]:
+    """``(index of the first task, up to size tasks)``, read from ``tasks`` as needed."""
+    it, start = iter(tasks), 0
+    while part := list(itertools.islice(it, size)):
+        yield start, part
+        start += len(part)
 
 
 def _in_process_start(initializer: Callable | None, initargs: tuple) -> None:
@@ -185,19 +203,24 @@ def _in_process_start(initializer: Callable | None, initargs: tuple) -> None:
 
 
 def _pooled(fn, chunks, jobs, initializer, initargs, ordered) -> Iterator[tuple[int, Any]]:
-    """:func:`imap` on a pool: a bounded window of chunks in flight, a fresh pool after a
-    worker died, cancellation on Ctrl-C (or when the caller stops iterating)."""
-    todo = list(reversed(chunks))
+    """:func:`imap` on a pool: a bounded window of chunks in flight (read from the iterator
+    ``chunks`` only as the window frees up), a fresh pool after a worker died, cancellation on
+    Ctrl-C (or when the caller stops iterating)."""
     pending: dict[cf.Future, tuple[int, list]] = {}
     done: dict[int, list] = {}
-    order = [start for start, _ in chunks]
-    nxt = 0  # position in ``order`` of the next chunk to yield (ordered mode)
+    nxt = 0  # index of the next task to yield (ordered mode; chunks are contiguous)
+    more = True
     pool = _new_pool(jobs, initializer, initargs)
     try:
-        while todo or pending:
-            while todo and len(pending) + len(done) < jobs * WINDOW:
-                start, part = todo.pop()
-                pending[pool.submit(_run_chunk, fn, part)] = (start, part)
+        while more or pending:
+            while more and len(pending) + len(done) < jobs * WINDOW:
+                item = next(chunks, None)
+                if item is None:
+                    more = False
+                    break
+                pending[pool.submit(_run_chunk, fn, item[1])] = item
+            if not pending:
+                continue
             finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             broken = False
             for fut in finished:
@@ -210,12 +233,13 @@ def _pooled(fn, chunks, jobs, initializer, initargs, ordered) -> Iterator[tuple[
             if broken:
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = _new_pool(jobs, initializer, initargs)
-            keys = order[nxt:] if ordered else sorted(done)
-            for start in keys:
+            while done:
+                start = nxt if ordered else min(done)
                 if start not in done:
                     break
-                yield from enumerate(done.pop(start), start)
-                nxt += ordered
+                res = done.pop(start)
+                yield from enumerate(res, start)
+                nxt = start + len(res)
     except BaseException:
         _stop(pool)
         raise
