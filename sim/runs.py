@@ -141,6 +141,18 @@ def context():
     return multiprocessing.get_context("spawn")
 
 
+def start_server() -> None:
+    """Start the fork server now, without waiting for it: it spends a couple of seconds of CPU
+    importing the model (:data:`PRELOAD`), which it can do while this process composes configs
+    and plans the tasks instead of while a new pool waits for it. A no-op where workers are
+    spawned or the server runs already; the server ends with this process."""
+    ctx = context()
+    if ctx.get_start_method() == "forkserver" and main_importable():
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def _worker_start(initializer: Callable | None, initargs: tuple) -> None:
     """Every worker: Ctrl-C is the parent's to handle; then the caller's initializer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -36,10 +36,11 @@ import pyarrow as pa
 from sim.api import with_seed
 from sim.config import CONF_DIR, MAX_SEED, build_run_config
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
-from sim.runs import Failed, chunk_size, default_jobs, imap
+from sim.runs import Failed, chunk_size, default_jobs, imap, start_server
 from sim.studies.batch_overrides import (  # noqa: F401  (moved there; imported from here too)
     LINSPACE_RE,
     Axis,
+    Points,
     _merge,
     assign,
     parse_override,
@@ -67,47 +68,6 @@ def config_groups() -> tuple[str, ...]:
 
 
 # -- the plan: points to run --------------------------------------------------------------------
-
-
-class Points(Sequence):
-    """A plan's points, each made when asked for (a sweep of a million points holds none):
-    point ``i`` is ``(selection, assigns)``, the ``i``-th of the cartesian product of the
-    axes (last varying fastest, as Hydra numbers jobs), times each of the extra points.
-
-    ``axes``: per axis, whether it selects a config file (a group: goes into the selection as
-    ``(key, value)``), the key or slim :class:`Axis` to pair with each value, and its values;
-    ``extra``: the ``(Axis, value)`` pairs of each extra point (at least one, maybe empty).
-    """
-
-    def __init__(self, axes: list[tuple[bool, Any, tuple]], extra: list[tuple]):
-        self.axes, self.extra = axes, extra
-        self._n = math.prod(len(values) for _, _, values in axes) * len(extra)
-
-    def __len__(self) -> int:
-        return self._n
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(self._n))]
-        k = i + self._n if i < 0 else i
-        if not 0 <= k < self._n:
-            raise IndexError(f"point {i} of {self._n}")
-        k, e = divmod(k, len(self.extra))
-        picks = []
-        for _, _, values in reversed(self.axes):
-            k, j = divmod(k, len(values))
-            picks.append(values[j])
-        return self._point(picks[::-1], self.extra[e])
-
-    def __iter__(self):
-        for picks in itertools.product(*[values for _, _, values in self.axes]):
-            for extra in self.extra:
-                yield self._point(picks, extra)
-
-    def _point(self, picks, extra: tuple) -> tuple[tuple, tuple]:
-        sel = tuple((tag, v) for (group, tag, _), v in zip(self.axes, picks) if group)
-        assigns = tuple((tag, v) for (group, tag, _), v in zip(self.axes, picks) if not group)
-        return sel, assigns + extra
 
 
 @dataclass
@@ -342,6 +302,8 @@ def run_batch(overrides: Sequence[str] = (), *, points: Sequence[dict] | None = 
               out: Path | None = None, collect: bool = True,
               progress: bool = False) -> BatchResult:
     """Plan and run a batch in one call (notebooks, sensitivity, phase diagrams)."""
+    if jobs > 1:
+        start_server()  # it imports the model while the configs are composed here
     plan = make_plan(overrides, points, replicates)
     return run_plan(plan, jobs=jobs, chunk=chunk, out=out, collect=collect, progress=progress)
 
@@ -364,6 +326,8 @@ def main(argv: list[str] | None = None) -> None:
         f"%Y-%m-%d/%H-%M-%S-%f_pid{os.getpid()}") / "batch.parquet"
     try:
         check_output("--out", out, kind="file")
+        if args.jobs > 1:
+            start_server()  # it imports the model while the configs are composed here
         plan = make_plan(args.overrides)
     except ConfigError as exc:
         fail(exc)
