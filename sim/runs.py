@@ -25,6 +25,7 @@ studies -> report.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import itertools
 import math
 import multiprocessing
@@ -154,8 +155,12 @@ def start_server() -> None:
 
 
 def _worker_start(initializer: Callable | None, initargs: tuple) -> None:
-    """Every worker: Ctrl-C is the parent's to handle; then the caller's initializer."""
+    """Every worker: Ctrl-C is the parent's to handle; the objects it inherited from the fork
+    server (the imported model) are left out of garbage collection, so that collections do
+    not write to, and so copy, the memory pages it shares with the server and the other
+    workers (``gc.freeze``); then the caller's initializer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.freeze()
     if initializer is not None:
         initializer(*initargs)
 

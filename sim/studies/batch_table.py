@@ -16,7 +16,7 @@ from sim.model.metrics import OBSERVABLES
 
 TAIL = ("replicate", "job_seed", "seed", "scenario", "steps", "replicates", "outcome",
         *OBSERVABLES, "config_hash")
-ROW_GROUP_BYTES = 4 << 20  # Arrow bytes of rows held before they are written as a row group
+ROW_GROUP_BYTES = 256 << 10  # Arrow bytes of rows held before they are written as a row group
 
 if TYPE_CHECKING:
     from sim.studies.batch import Plan
