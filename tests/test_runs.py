@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 
@@ -10,7 +11,7 @@ import pytest
 import sim
 from sim.config import load_scenario
 from sim.errors import ConfigError
-from sim.runs import Failed, chunk_size, imap, run_many, run_one, with_steps
+from sim.runs import WINDOW, Failed, chunk_size, imap, run_many, run_one, with_steps
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,10 @@ def _set_offset(v: int) -> None:
 
 def _plus_offset(x: int) -> int:
     return x + _OFFSET["value"]
+
+
+def _frozen(_: int) -> int:
+    return gc.get_freeze_count()
 
 
 def _final_pol(run, seed):
@@ -102,3 +107,21 @@ def test_chunk_size_keeps_many_chunks_per_worker():
     assert chunk_size(10, 2) == 1
     assert chunk_size(100_000, 2) == 64
     assert chunk_size(640, 2) == 10
+
+
+def test_pool_reads_tasks_as_the_window_frees_up():
+    read = []
+
+    def tasks():
+        for k in range(10_000):
+            read.append(k)
+            yield (k,)
+
+    it = imap(_square, tasks(), jobs=2, chunk=1)
+    assert next(it) == (0, 0)
+    assert len(read) <= 2 * WINDOW + 2  # the window, and the two chunks looked at first
+    it.close()  # stops the pool
+
+
+def test_workers_leave_inherited_objects_out_of_collection():
+    assert all(n > 0 for n in run_many(_frozen, [(k,) for k in range(4)], jobs=2, chunk=1))
