@@ -13,13 +13,16 @@ studies -> report.
 - :func:`imap`: ``fn(*task)`` for every task in worker processes. Workers are forked from a
   server that imported the model once (``forkserver``; ``spawn`` where it does not exist), so
   they start fast and never copy a threaded parent; an ``initializer`` runs once per worker
-  (e.g. to hold configs composed once); tasks travel in chunks; results come back in task
-  order or as completed, with their task index; only a few chunks are in flight at a time, so
-  the parent holds no more than ``jobs x window`` chunks of results however long the run (the
-  caller streams them to disk). Ctrl-C cancels what has not started and re-raises
-  ``KeyboardInterrupt`` after the results already yielded; a worker that dies (killed, out of
-  memory) turns its chunks into :class:`Failed` results and the rest continues on a fresh pool
-  (``BrokenProcessPool`` is handled). Each worker does its linear algebra on one BLAS thread.
+  (e.g. to hold configs composed once); tasks travel in chunks, read from the caller's
+  iterable as they are sent; results come back in task order or as completed, with their task
+  index; only a few chunks are in flight at a time, so the parent holds no more than
+  ``jobs x window`` chunks of tasks and results however long the run (the caller streams them
+  to disk). Workers leave what they inherited from the server out of garbage collection
+  (``gc.freeze``), so that it stays shared; :func:`start_server` starts the server early.
+  Ctrl-C cancels what has not started and re-raises ``KeyboardInterrupt`` after the results
+  already yielded; a worker that dies (killed, out of memory) turns its chunks into
+  :class:`Failed` results and the rest continues on a fresh pool (``BrokenProcessPool`` is
+  handled). Each worker does its linear algebra on one BLAS thread.
 """
 
 from __future__ import annotations

@@ -238,9 +238,9 @@ def run_plan(plan: Plan, *, jobs: int = 2, chunk: int | None = None, out: Path |
     """Run every point of ``plan`` on ``jobs`` worker processes (1: in this process).
 
     Chunks of ``chunk`` points per task (default: about 32 tasks per worker, at most 64 points:
-    the inter-process cost stays below 1% of a run while the last chunks still balance); rows
-    are written to ``out`` (parquet) in point order as chunks finish, and kept in memory only if
-    ``collect``.
+    the inter-process cost stays below 1% of a run while the last chunks still balance); the
+    points are made as chunks are sent; rows are written to ``out`` (parquet, row groups of
+    about 256 kB) in point order as chunks finish, and kept in memory only if ``collect``.
     """
     from tqdm.auto import tqdm
 
@@ -256,9 +256,9 @@ def run_plan(plan: Plan, *, jobs: int = 2, chunk: int | None = None, out: Path |
     t0 = time.perf_counter()
 
     def count(rows: list[dict]) -> None:
-        counts["rows"] += len(rows)
-        counts["ok"] += sum(r["status"] == "ok" for r in rows)
-        counts["failed"] += sum(r["status"] != "ok" for r in rows)
+        failed = sum(r["status"] != "ok" for r in rows)
+        counts.update(rows=counts["rows"] + len(rows), ok=counts["ok"] + len(rows) - failed,
+                      failed=counts["failed"] + failed)
         bar.update(sum(1 if r.get("replicate") is not None else plan.replicates
                        for r in rows))
         bar.set_postfix(failed=counts["failed"], refresh=False)
@@ -292,9 +292,7 @@ def run_plan(plan: Plan, *, jobs: int = 2, chunk: int | None = None, out: Path |
     seconds = time.perf_counter() - t0
     table = _to_pandas(pa.concat_tables(kept) if kept else sch.empty_table()) if collect \
         else None
-    return BatchResult(table=table, rows=counts["rows"], ok=counts["ok"],
-                       failed=counts["failed"], seconds=seconds,
-                       path=Path(out) if out else None)
+    return BatchResult(table=table, **counts, seconds=seconds, path=Path(out) if out else None)
 
 
 def run_batch(overrides: Sequence[str] = (), *, points: Sequence[dict] | None = None,
