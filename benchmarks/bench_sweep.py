@@ -4,7 +4,7 @@ Not a test: a measurement to run by hand and read.
 
     python benchmarks/bench_sweep.py                   # 40 seeds x 3 trust gains, 2 workers
     python benchmarks/bench_sweep.py --seeds 100 --jobs 2 --steps 60
-    python benchmarks/bench_sweep.py --throughput --seeds 40 --jobs 2
+    python benchmarks/bench_sweep.py --throughput --seeds 500 --jobs 2
     python benchmarks/bench_sweep.py --memory 1000,100000 --steps 1 --jobs 2
 
 The same sweep (seeds x trust_gain values, baseline, 60 months) runs three ways, each in a fresh
@@ -22,11 +22,16 @@ child process so that imports and pools do not leak from one into the next:
 Two checks of the one worker pool (:mod:`sim.runs`, which the batch runner uses):
 
 - ``--throughput``: one run's CPU time measured in this process first (``time.process_time``
-  over a few runs, after a warm-up), which gives the in-process limit ``jobs / CPU time per
-  run`` (runs/s); then the batch runner's runs per second of wall time on ``jobs`` workers
-  against it (target >= 80%). On a shared machine the wall-clock figure also pays for the other
-  processes' load, so the pool's own cost is shown too: its CPU time per run (whole process
-  tree) against the in-process CPU time per run.
+  over ``--sample`` runs of the same sweep, seeds spread over its range, after a warm-up), which
+  gives the in-process limit ``jobs / CPU time per run`` (runs/s); then the batch runner's runs
+  per second of wall time on ``jobs`` workers against it (target >= 80%). The in-process runs
+  are the batch runner's own with ``jobs=1``: each point's config applied and validated, the
+  model run, its row built and written to parquet, everything a pool task and the parent do
+  per run except the inter-process part (until 2026-12 they were bare ``run_one`` calls on a
+  config validated once, a limit no pool doing the batch runner's work could reach). On a
+  shared machine the wall-clock figure also pays for the other processes' load, so the pool's
+  own cost is shown too: its CPU time per run (whole process tree, start-up included) against
+  the in-process CPU time per run. Only CPU times are sampled during this check.
 - ``--memory 1000,20000``: the batch runner on that many short runs (``--steps``, e.g. 1: the
   model's state is the same size whatever the number of months, and only the count of runs is
   at stake) with rows streamed to parquet, and the peak of the process tree's summed PSS and
@@ -110,10 +115,8 @@ def run_method(method: str, seeds: int, jobs: int, steps: int) -> dict:
         from sim.studies.batch import run_batch
 
         with tempfile.TemporaryDirectory() as tmp:
-            res = run_batch([f"seed=range(0,{seeds})", f"steps={steps}",
-                             "scenario.uncertainties.trust_gain="
-                             + ",".join(map(str, TRUST_GAINS))],
-                            jobs=jobs, out=Path(tmp) / "b.parquet", collect=False)
+            res = run_batch(sweep(f"range(0,{seeds})", steps), jobs=jobs,
+                            out=Path(tmp) / "b.parquet", collect=False)
             seconds = time.perf_counter() - t0
             import pandas as pd
             t = pd.read_parquet(Path(tmp) / "b.parquet")
@@ -181,11 +184,13 @@ def _mem(pid: int) -> tuple[int, int]:
 
 class TreeSampler(threading.Thread):
     """Peak summed RSS and PSS (kB) of a process tree, sampled every ``period`` seconds, and
-    its CPU time (s: the last reading of each process, so up to one period per process low)."""
+    its CPU time (s: the last reading of each process, so up to one period per process low).
+    Without ``memory`` only CPU times are read: reading smaps_rollup of every process 20 times
+    a second costs CPU that the measured processes would otherwise have."""
 
-    def __init__(self, root: int, period: float = 0.05):
+    def __init__(self, root: int, period: float = 0.05, memory: bool = True):
         super().__init__(daemon=True)
-        self.root, self.period = root, period
+        self.root, self.period, self.memory = root, period, memory
         self.peak_rss = self.peak_pss = self.peak_procs = 0
         self.cpu: dict[int, float] = {}
         self.stop = threading.Event()
@@ -193,7 +198,7 @@ class TreeSampler(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             pids = _tree(self.root)
-            mems = [_mem(p) for p in pids]
+            mems = [_mem(p) for p in pids] if self.memory else []
             for p in pids:
                 self.cpu[p] = max(self.cpu.get(p, 0.0), _cpu_seconds(p))
             self.peak_rss = max(self.peak_rss, sum(m[0] for m in mems))
@@ -202,12 +207,12 @@ class TreeSampler(threading.Thread):
             self.stop.wait(self.period)
 
 
-def measure(method: str, seeds: int, jobs: int, steps: int) -> dict:
+def measure(method: str, seeds: int, jobs: int, steps: int, memory: bool = True) -> dict:
     """Run one method in a fresh child process while sampling its process tree."""
     cmd = [sys.executable, __file__, "--child", method, "--seeds", str(seeds),
            "--jobs", str(jobs), "--steps", str(steps)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    sampler = TreeSampler(proc.pid)
+    sampler = TreeSampler(proc.pid, memory=memory)
     sampler.start()
     out, _ = proc.communicate()
     sampler.stop.set()
@@ -220,31 +225,42 @@ def measure(method: str, seeds: int, jobs: int, steps: int) -> dict:
     return res
 
 
-def in_process_cpu(steps: int, runs: int = 6) -> float:
-    """CPU seconds of one run in this process (mean over ``runs`` seeds after a warm-up run),
-    the model built from an already-validated config as the pool's workers do."""
-    import sim
-    from sim.runs import run_one
-
-    run = sim.load_config("baseline", ["scenario.uncertainties.trust_gain=0.05"], steps=steps)
-    run_one(run, 999)
-    t0 = time.process_time()
-    for seed in range(runs):
-        run_one(run, seed)
-    return (time.process_time() - t0) / runs
+def sweep(seeds: str, steps: int) -> list[str]:
+    """The throughput check's overrides: ``seeds`` (a Hydra value) x the trust gains."""
+    return [f"seed={seeds}", f"steps={steps}",
+            "scenario.uncertainties.trust_gain=" + ",".join(map(str, TRUST_GAINS))]
 
 
-def throughput(seeds: int, jobs: int, steps: int) -> None:
+def in_process_cpu(seeds: int, steps: int, sample: int) -> tuple[float, int]:
+    """CPU seconds per run of the batch runner on one process (``jobs=1``: the same points,
+    the same work per point as a pool task, config validation and table row included, and the
+    parent's table writing, without processes or pickling), over about ``sample`` runs of the
+    sweep (seeds spread over its range) after a warm-up; and the number of runs timed."""
+    from sim.studies.batch import make_plan, run_plan
+
+    step = max(1, seeds // max(1, sample // len(TRUST_GAINS)))
+    plan = make_plan(sweep(f"range(0,{seeds},{step})", steps))
+    with tempfile.TemporaryDirectory() as tmp:
+        run_plan(make_plan(sweep(f"range({seeds},{seeds + 1})", steps)), jobs=1,
+                 out=Path(tmp) / "warm.parquet", collect=False, progress=False)
+        t0 = time.process_time()
+        res = run_plan(plan, jobs=1, out=Path(tmp) / "b.parquet", collect=False,
+                       progress=False)
+        return (time.process_time() - t0) / res.rows, res.rows
+
+
+def throughput(seeds: int, jobs: int, steps: int, sample: int) -> None:
     """The pool's throughput against the in-process limit (see the module docstring)."""
-    cpu = in_process_cpu(steps)
+    cpu, timed = in_process_cpu(seeds, steps, sample)
     limit = jobs / cpu
-    r = measure("batch", seeds, jobs, steps)
+    r = measure("batch", seeds, jobs, steps, memory=False)
     pool_cpu = r["cpu_s"] / r["runs"]
-    print(f"in-process: {1000 * cpu:.0f} ms CPU per run of {steps} months -> limit on {jobs} "
-          f"workers {limit:.1f} runs/s")
+    print(f"in-process: {1000 * cpu:.1f} ms CPU per run of {steps} months (mean of {timed} "
+          f"runs) -> limit on {jobs} workers {limit:.1f} runs/s")
     print(f"pool: {r['runs']} runs in {r['seconds']:.1f} s = {r['runs_per_s']:.2f} runs/s = "
           f"{100 * r['runs_per_s'] / limit:.0f}% of the limit (target >= 80%); CPU per run in "
-          f"the pool {1000 * pool_cpu:.0f} ms = {100 * cpu / pool_cpu:.0f}% efficiency")
+          f"the pool {1000 * pool_cpu:.1f} ms = {100 * cpu / pool_cpu:.0f}% efficiency "
+          f"(start-up included: imports, composition, pool)")
 
 
 def memory(counts: list[int], jobs: int, steps: int) -> None:
@@ -272,6 +288,8 @@ def main() -> None:
                         help="rounds, alternating the order (the machine may be shared)")
     parser.add_argument("--throughput", action="store_true",
                         help="the pool against the in-process limit (jobs / CPU per run)")
+    parser.add_argument("--sample", type=int, default=150,
+                        help="runs timed in-process for the throughput limit")
     parser.add_argument("--memory", default=None, metavar="N1,N2",
                         help="peak memory of the process tree at these counts of short runs")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -282,7 +300,7 @@ def main() -> None:
     if args.throughput or args.memory:
         print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         if args.throughput:
-            throughput(args.seeds, args.jobs, args.steps)
+            throughput(args.seeds, args.jobs, args.steps, args.sample)
         if args.memory:
             memory([int(n) for n in args.memory.split(",")], args.jobs, args.steps)
         print(f"load average after: {os.getloadavg()[0]:.1f}")

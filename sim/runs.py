@@ -13,13 +13,16 @@ still flows one way: config -> model -> runs -> studies -> report.
 - :func:`imap`: ``fn(*task)`` for every task in worker processes. Workers are forked from a
   server that imported the model once (``forkserver``; ``spawn`` where it does not exist), so
   they start fast and never copy a threaded parent; an ``initializer`` runs once per worker
-  (e.g. to hold configs composed once); tasks travel in chunks; results come back in task
-  order or as completed, with their task index; only a few chunks are in flight at a time, so
-  the parent holds no more than ``jobs x window`` chunks of results however long the run (the
-  caller streams them to disk). Ctrl-C cancels what has not started and re-raises
-  ``KeyboardInterrupt`` after the results already yielded; a worker that dies (killed, out of
-  memory) turns its chunks into :class:`Failed` results and the rest continues on a fresh pool
-  (``BrokenProcessPool`` is handled). Each worker does its linear algebra on one BLAS thread.
+  (e.g. to hold configs composed once); tasks travel in chunks, read from the caller's
+  iterable as they are sent; results come back in task order or as completed, with their task
+  index; only a few chunks are in flight at a time, so the parent holds no more than
+  ``jobs x window`` chunks of tasks and results however long the run (the caller streams them
+  to disk). Workers leave what they inherited from the server out of garbage collection
+  (``gc.freeze``), so that it stays shared; :func:`start_server` starts the server early.
+  Ctrl-C cancels what has not started and re-raises ``KeyboardInterrupt`` after the results
+  already yielded; a worker that dies (killed, out of memory) turns its chunks into
+  :class:`Failed` results and the rest continues on a fresh pool (``BrokenProcessPool`` is
+  handled). Each worker does its linear algebra on one BLAS thread.
 - :class:`Pool`: those workers kept between calls (``submit``, ``warm``, ``close``), for a
   caller that sends work as it comes (the dashboard); :func:`imap` runs on one too, so it is
   the only place that starts worker processes.
@@ -28,13 +31,15 @@ still flows one way: config -> model -> runs -> studies -> report.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
+import itertools
 import math
 import multiprocessing
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -147,9 +152,25 @@ def context(preload: Sequence[str] = ()):
     return multiprocessing.get_context("spawn")
 
 
+def start_server() -> None:
+    """Start the fork server now, without waiting for it: it spends a couple of seconds of CPU
+    importing the model (:data:`PRELOAD`), which it can do while this process composes configs
+    and plans the tasks instead of while a new pool waits for it. A no-op where workers are
+    spawned or the server runs already; the server ends with this process."""
+    ctx = context()
+    if ctx.get_start_method() == "forkserver" and main_importable():
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def _worker_start(initializer: Callable | None, initargs: tuple) -> None:
-    """Every worker: Ctrl-C is the parent's to handle; then the caller's initializer."""
+    """Every worker: Ctrl-C is the parent's to handle; the objects it inherited from the fork
+    server (the imported model) are left out of garbage collection, so that collections do
+    not write to, and so copy, the memory pages it shares with the server and the other
+    workers (``gc.freeze``); then the caller's initializer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.freeze()
     if initializer is not None:
         initializer(*initargs)
 
@@ -263,16 +284,33 @@ def imap(fn: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int = 2,
     chunks finish. A task whose worker died yields a :class:`Failed`; an exception raised by
     ``fn`` itself propagates (catch it in ``fn`` to turn it into a row). Results are the same
     for any ``jobs`` and ``chunk``.
+
+    ``tasks`` is read lazily, a chunk at a time as workers take them, when it has a length or
+    ``chunk`` is given (a generator of a million tasks costs no memory); otherwise it is read
+    into a list first to size the chunks.
     """
-    tasks = list(tasks)
-    size = chunk or chunk_size(len(tasks), jobs)
-    chunks = [(k, tasks[k:k + size]) for k in range(0, len(tasks), size)]
-    if jobs <= 1 or len(chunks) <= 1 or not main_importable():
+    if not isinstance(tasks, Sized) and chunk is None:
+        tasks = list(tasks)
+    n = len(tasks) if isinstance(tasks, Sized) else None
+    size = chunk or chunk_size(n or 0, jobs)
+    chunks = _chunks(tasks, size)
+    first = list(itertools.islice(chunks, 2))  # one chunk: no pool worth starting
+    chunks = itertools.chain(first, chunks)
+    if jobs <= 1 or len(first) <= 1 or not main_importable():
         _in_process_start(initializer, initargs)
         for start, part in chunks:
             yield from enumerate(_run_chunk(fn, part), start)
         return
-    yield from _pooled(fn, chunks, min(jobs, len(chunks)), initializer, initargs, ordered)
+    workers = jobs if n is None else min(jobs, math.ceil(n / size))
+    yield from _pooled(fn, chunks, workers, initializer, initargs, ordered)
+
+
+def _chunks(tasks: Iterable[tuple], size: int) -> Iterator[tuple[int, list[tuple]]]:
+    """``(index of the first task, up to size tasks)``, read from ``tasks`` as needed."""
+    it, start = iter(tasks), 0
+    while part := list(itertools.islice(it, size)):
+        yield start, part
+        start += len(part)
 
 
 def _in_process_start(initializer: Callable | None, initargs: tuple) -> None:
@@ -281,19 +319,24 @@ def _in_process_start(initializer: Callable | None, initargs: tuple) -> None:
 
 
 def _pooled(fn, chunks, jobs, initializer, initargs, ordered) -> Iterator[tuple[int, Any]]:
-    """:func:`imap` on a pool: a bounded window of chunks in flight, a fresh pool after a
-    worker died, cancellation on Ctrl-C (or when the caller stops iterating)."""
-    todo = list(reversed(chunks))
+    """:func:`imap` on a pool: a bounded window of chunks in flight (read from the iterator
+    ``chunks`` only as the window frees up), a fresh pool after a worker died, cancellation on
+    Ctrl-C (or when the caller stops iterating)."""
     pending: dict[cf.Future, tuple[int, list]] = {}
     done: dict[int, list] = {}
-    order = [start for start, _ in chunks]
-    nxt = 0  # position in ``order`` of the next chunk to yield (ordered mode)
+    nxt = 0  # index of the next task to yield (ordered mode; chunks are contiguous)
+    more = True
     pool = Pool(jobs, initializer, initargs)
     try:
-        while todo or pending:
-            while todo and len(pending) + len(done) < jobs * WINDOW:
-                start, part = todo.pop()
-                pending[pool.submit(_run_chunk, fn, part)] = (start, part)
+        while more or pending:
+            while more and len(pending) + len(done) < jobs * WINDOW:
+                item = next(chunks, None)
+                if item is None:
+                    more = False
+                    break
+                pending[pool.submit(_run_chunk, fn, item[1])] = item
+            if not pending:
+                continue
             finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             broken = False
             for fut in finished:
@@ -305,12 +348,13 @@ def _pooled(fn, chunks, jobs, initializer, initargs, ordered) -> Iterator[tuple[
                     done[start] = [Failed(_died(exc))] * len(part)
             if broken:
                 pool.restart()
-            keys = order[nxt:] if ordered else sorted(done)
-            for start in keys:
+            while done:
+                start = nxt if ordered else min(done)
                 if start not in done:
                     break
-                yield from enumerate(done.pop(start), start)
-                nxt += ordered
+                res = done.pop(start)
+                yield from enumerate(res, start)
+                nxt = start + len(res)
     except BaseException:
         pool.close(now=True)
         raise

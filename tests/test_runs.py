@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import os
 import signal
 import time
@@ -12,7 +13,7 @@ import pytest
 import sim
 from sim.config import load_scenario
 from sim.errors import ConfigError
-from sim.runs import Failed, Pool, chunk_size, imap, run_many, run_one, with_steps
+from sim.runs import WINDOW, Failed, Pool, chunk_size, imap, run_many, run_one, with_steps
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +44,10 @@ def _plus_offset(x: int) -> int:
 
 def _pid() -> int:
     return os.getpid()
+
+
+def _frozen(_: int) -> int:
+    return gc.get_freeze_count()
 
 
 def _final_pol(run, seed):
@@ -168,3 +173,21 @@ def test_closing_now_cancels_what_has_not_started_and_stops_what_runs():
     # cancelled, or failed by the stopped worker: none ran to the end
     assert all(f.cancelled() or isinstance(Pool.result(f), Failed) for f in futures)
     assert _gone(pids)
+
+
+def test_pool_reads_tasks_as_the_window_frees_up():
+    read = []
+
+    def tasks():
+        for k in range(10_000):
+            read.append(k)
+            yield (k,)
+
+    it = imap(_square, tasks(), jobs=2, chunk=1)
+    assert next(it) == (0, 0)
+    assert len(read) <= 2 * WINDOW + 2  # the window, and the two chunks looked at first
+    it.close()  # stops the pool
+
+
+def test_workers_leave_inherited_objects_out_of_collection():
+    assert all(n > 0 for n in run_many(_frozen, [(k,) for k in range(4)], jobs=2, chunk=1))

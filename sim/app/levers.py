@@ -4,8 +4,9 @@ A scenario's **levers** are what governments choose: the parameters its file dec
 ``levers`` (the safety-for-compute deal and its thresholds, the club's easing of controls),
 plus, for every recurring multilateral venue (a summit series or UN track that meets again and
 again), who is shut out of it and who is always invited (the way to let a country in: taking it
-off the shut-out list does not invite it when the venue asks only its host's side). Its **uncertainties** are what nobody knows: the parameters under
-``uncertainties``, shown with their declared plausible range and source but not changed here.
+off the shut-out list does not invite it when the venue asks only its host's side). Its
+**uncertainties** are what nobody knows: the parameters under ``uncertainties``, shown with
+their declared plausible range and source but not changed here.
 
 :func:`apply` makes the run settings of a choice by editing the composed config and validating
 it again (:func:`sim.config.build_run_config`); :func:`overrides` writes the same choice as the

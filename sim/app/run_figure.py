@@ -216,7 +216,8 @@ class RunFigure(Layered):
         return self
 
     def _show_alignment(self, al: np.ndarray, rel: np.ndarray) -> None:
-        """The alignment line: each country's dot, size by capability, labels on levels where they do not overlap (:func:`stagger`)."""
+        """The alignment line: each country's dot, size by capability, labels on levels where
+        they do not overlap (:func:`stagger`)."""
         self.al_dots.set_offsets(np.column_stack([al, np.zeros_like(al)]))
         self.al_dots.set_sizes(40 + 400 * rel)
         self.al_dots.set_facecolors(_camp_colours(al, self.threshold))

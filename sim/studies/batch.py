@@ -23,6 +23,7 @@ import math
 import os
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -32,12 +33,14 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sim.config import CONF_DIR, build_run_config
+from sim.api import with_seed
+from sim.config import CONF_DIR, MAX_SEED, build_run_config
 from sim.errors import ConfigError, OneLineParser, check_output, fail, int_at_least
-from sim.runs import Failed, chunk_size, default_jobs, imap
+from sim.runs import Failed, chunk_size, default_jobs, imap, start_server
 from sim.studies.batch_overrides import (  # noqa: F401  (moved there; imported from here too)
     LINSPACE_RE,
     Axis,
+    Points,
     _merge,
     assign,
     parse_override,
@@ -56,6 +59,7 @@ from sim.studies.batch_table import (  # noqa: F401  (moved there; imported from
 from sim.studies.sweep import error_line, replicate_count, replicate_rows
 
 RESERVED = {"seed": "job_seed", "steps": "steps", "scenario": "scenario"}
+TABLE_ROWS = 512  # rows converted to Arrow at a time in the parent (its cost per row falls)
 
 
 def config_groups() -> tuple[str, ...]:
@@ -71,7 +75,7 @@ class Plan:
     """Everything a batch needs: composed base configs, points, replicates, column names."""
 
     bases: dict[tuple, dict]
-    points: list[tuple[tuple, tuple[tuple[Axis, Any], ...]]]
+    points: Sequence[tuple[tuple, tuple[tuple[Axis, Any], ...]]]
     columns: list[str]
     replicates: int = 1
 
@@ -119,12 +123,9 @@ def make_plan(overrides: Sequence[str] = (), points: Sequence[dict[str, Any]] | 
     bases = {sel: _compose(sel) for sel in selections}
     plain = [a for a in axes if a not in group_axes]
     slim = {a.key: replace(a, values=()) for a in plain}  # points carry no value lists
-    plan_points = []
-    for combo in itertools.product(*[[(a, v) for v in a.values] for a in axes]):
-        sel = tuple((a.key, v) for a, v in combo if a in group_axes)
-        assigns = tuple((slim[a.key], v) for a, v in combo if a in plain)
-        for p in points or [{}]:
-            plan_points.append((sel, assigns + tuple((point_axes[k], v) for k, v in p.items())))
+    plan_points = Points([(a in group_axes, a.key if a in group_axes else slim[a.key], a.values)
+                          for a in axes],
+                         [tuple((point_axes[k], v) for k, v in p.items()) for p in points or [{}]])
     for base in bases.values():  # unknown keys fail here, once, not in every worker
         for a in [*plain, *point_axes.values()]:
             assign(base, a, a.values[0] if a.values else 0)
@@ -136,17 +137,22 @@ def make_plan(overrides: Sequence[str] = (), points: Sequence[dict[str, Any]] | 
 # -- evaluating points (in workers) -------------------------------------------------------------
 
 _BASES: dict[tuple, dict] = {}
+_RUNS: OrderedDict = OrderedDict()  # validated configs of recent points, keyed as _run_key
+RUNS_HELD = 64  # configs a worker keeps (points that differ only in their seed share one)
+PLAIN = (int, float, str, bool, type(None))  # values that type and repr identify
 
 
 def _init_worker(bases: dict[tuple, dict]) -> None:
     global _BASES
     _BASES = bases
+    _RUNS.clear()
 
 
 def evaluate_point(index: int, base: dict, selection: tuple, assigns: tuple,
-                   replicates: int) -> list[dict]:
+                   replicates: int, runs: OrderedDict | None = None) -> list[dict]:
     """Rows (one per replicate) of one point: ``base`` with ``assigns`` applied, validated and
-    run. A bad point gives one failed row with its error; it never raises."""
+    run. A bad point gives one failed row with its error; it never raises. ``runs`` (optional)
+    holds validated configs across calls: see :func:`_validated`."""
 
     row: dict[str, Any] = {"point": index, "status": "ok", "error": None}
     for a, v in assigns:
@@ -157,7 +163,7 @@ def evaluate_point(index: int, base: dict, selection: tuple, assigns: tuple,
         for a, v in assigns:
             data = assign(data, a, v)
         row["job_seed"], row["steps"] = data.get("seed"), data.get("steps")
-        run = build_run_config(data)
+        run = _validated(data, selection, assigns, runs)
     except Exception as exc:
         return [{**row, "status": "failed", "error": error_line(exc), "replicates": replicates}]
     row.update(scenario=run.scenario.name, job_seed=run.seed, steps=run.steps,
@@ -165,9 +171,40 @@ def evaluate_point(index: int, base: dict, selection: tuple, assigns: tuple,
     return replicate_rows(run, replicates, row)
 
 
+def _validated(data: dict, selection: tuple, assigns: tuple, runs: OrderedDict | None):
+    """``build_run_config(data)``, validated once for points that differ only in their seed.
+
+    Validation (pydantic, the scenario's parameters) costs about a tenth of a 60-month run; the
+    seed changes nothing of it (synthetic states have their own seed), so a point whose seed is
+    a valid integer reuses the config of a point validated with the same other values and gets
+    its seed as :func:`sim.api.with_seed` sets it: the same config and hash as validating it.
+    """
+    seed = data.get("seed")
+    key = _run_key(selection, assigns) if runs is not None else None
+    if key is None or type(seed) is not int or not 0 <= seed <= MAX_SEED:
+        return build_run_config(data)
+    if key in runs:
+        runs.move_to_end(key)
+        return with_seed(runs[key], seed)
+    run = runs[key] = build_run_config(data)
+    if len(runs) > RUNS_HELD:
+        runs.popitem(last=False)
+    return run
+
+
+def _run_key(selection: tuple, assigns: tuple) -> tuple | None:
+    """What identifies a point's config but its seed: its selection and every other value by
+    type and ``repr`` (1, 1.0 and True, or 0.0 and -0.0, are not the same config). None for a
+    value of another type (a list, a dict): such points are validated each time."""
+    rest = [(a.path, a.add, v) for a, v in assigns if a.path != ("seed",)]
+    if not all(type(v) in PLAIN for *_, v in rest):
+        return None
+    return selection, tuple((path, add, type(v), repr(v)) for path, add, v in rest)
+
+
 def _point(index: int, selection: tuple, assigns: tuple, replicates: int) -> list[dict]:
     """The rows of one point, in a worker (its base config held since the worker started)."""
-    return evaluate_point(index, _BASES[selection], selection, assigns, replicates)
+    return evaluate_point(index, _BASES[selection], selection, assigns, replicates, _RUNS)
 
 
 def _failed_rows(index: int, plan: Plan, error: str) -> list[dict]:
@@ -201,9 +238,9 @@ def run_plan(plan: Plan, *, jobs: int = 2, chunk: int | None = None, out: Path |
     """Run every point of ``plan`` on ``jobs`` worker processes (1: in this process).
 
     Chunks of ``chunk`` points per task (default: about 32 tasks per worker, at most 64 points:
-    the inter-process cost stays below 1% of a run while the last chunks still balance); rows
-    are written to ``out`` (parquet) in point order as chunks finish, and kept in memory only if
-    ``collect``.
+    the inter-process cost stays below 1% of a run while the last chunks still balance); the
+    points are made as chunks are sent; rows are written to ``out`` (parquet, row groups of
+    about 256 kB) in point order as chunks finish, and kept in memory only if ``collect``.
     """
     from tqdm.auto import tqdm
 
@@ -218,38 +255,44 @@ def run_plan(plan: Plan, *, jobs: int = 2, chunk: int | None = None, out: Path |
                desc="batch")
     t0 = time.perf_counter()
 
+    def count(rows: list[dict]) -> None:
+        failed = sum(r["status"] != "ok" for r in rows)
+        counts.update(rows=counts["rows"] + len(rows), ok=counts["ok"] + len(rows) - failed,
+                      failed=counts["failed"] + failed)
+        bar.update(sum(1 if r.get("replicate") is not None else plan.replicates
+                       for r in rows))
+        bar.set_postfix(failed=counts["failed"], refresh=False)
+
     def take(rows: list[dict]) -> None:
         table = _conform(rows, sch)
         sink.write(table)
         if collect:
             kept.append(table)
-        counts["rows"] += len(rows)
-        counts["ok"] += sum(r["status"] == "ok" for r in rows)
-        counts["failed"] += sum(r["status"] != "ok" for r in rows)
-        bar.update(sum(1 if r.get("replicate") is not None else plan.replicates
-                       for r in rows))
-        bar.set_postfix(failed=counts["failed"], refresh=False)
 
-    tasks = [(i, sel, assigns, plan.replicates) for i, (sel, assigns) in enumerate(plan.points)]
-    buffer: list[dict] = []  # rows of up to one chunk of points: one table write per chunk
+    tasks = ((i, sel, assigns, plan.replicates) for i, (sel, assigns) in enumerate(plan.points))
+    chunk_rows: list[dict] = []  # rows of up to one chunk of points: counted together
+    buffer: list[dict] = []  # rows not yet in the table: converted TABLE_ROWS at a time
     try:
         for n, (i, rows) in enumerate(imap(_point, tasks, jobs=jobs, chunk=size,
                                            initializer=_init_worker, initargs=(plan.bases,)), 1):
-            buffer += _failed_rows(i, plan, rows.error) if isinstance(rows, Failed) else rows
+            chunk_rows += _failed_rows(i, plan, rows.error) if isinstance(rows, Failed) else rows
             if n % size == 0:
+                count(chunk_rows)
+                buffer += chunk_rows
+                chunk_rows = []
+            if len(buffer) >= TABLE_ROWS:
                 take(buffer)
                 buffer = []
     finally:
-        if buffer:
-            take(buffer)  # what finished before an interruption is kept
+        count(chunk_rows)
+        if buffer or chunk_rows:
+            take(buffer + chunk_rows)  # what finished before an interruption is kept
         bar.close()
         sink.close()
     seconds = time.perf_counter() - t0
     table = _to_pandas(pa.concat_tables(kept) if kept else sch.empty_table()) if collect \
         else None
-    return BatchResult(table=table, rows=counts["rows"], ok=counts["ok"],
-                       failed=counts["failed"], seconds=seconds,
-                       path=Path(out) if out else None)
+    return BatchResult(table=table, **counts, seconds=seconds, path=Path(out) if out else None)
 
 
 def run_batch(overrides: Sequence[str] = (), *, points: Sequence[dict] | None = None,
@@ -257,6 +300,8 @@ def run_batch(overrides: Sequence[str] = (), *, points: Sequence[dict] | None = 
               out: Path | None = None, collect: bool = True,
               progress: bool = False) -> BatchResult:
     """Plan and run a batch in one call (notebooks, sensitivity, phase diagrams)."""
+    if jobs > 1:
+        start_server()  # it imports the model while the configs are composed here
     plan = make_plan(overrides, points, replicates)
     return run_plan(plan, jobs=jobs, chunk=chunk, out=out, collect=collect, progress=progress)
 
@@ -279,6 +324,8 @@ def main(argv: list[str] | None = None) -> None:
         f"%Y-%m-%d/%H-%M-%S-%f_pid{os.getpid()}") / "batch.parquet"
     try:
         check_output("--out", out, kind="file")
+        if args.jobs > 1:
+            start_server()  # it imports the model while the configs are composed here
         plan = make_plan(args.overrides)
     except ConfigError as exc:
         fail(exc)

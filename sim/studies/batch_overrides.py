@@ -1,9 +1,13 @@
 """Hydra-shaped overrides for the batch runner: parsing ``KEY=VALUES`` (Hydra's syntax and
-``linspace(lo,hi,n)``) into an :class:`Axis`, and applying a value to a composed config dict."""
+``linspace(lo,hi,n)``) into an :class:`Axis`, the points of their cartesian product
+(:class:`Points`, made on demand), and applying a value to a composed config dict."""
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +107,51 @@ def parse_override(text: str) -> Axis:
                           "to the batch runner; use -j for workers")
     return Axis(key=".".join(path), path=path, values=tuple(parse_values(raw_key, value_text)),
                 add=add)
+
+
+# -- the points of a plan -----------------------------------------------------------------------
+
+
+class Points(Sequence):
+    """A plan's points, each made when asked for (a sweep of a million points holds none):
+    point ``i`` is ``(selection, assigns)``, the ``i``-th of the cartesian product of the
+    axes (last varying fastest, as Hydra numbers jobs), times each of the extra points.
+
+    ``axes``: per axis, whether it selects a config file (a group: goes into the selection as
+    ``(key, value)``), the key or slim :class:`Axis` to pair with each value, and its values;
+    ``extra``: the ``(Axis, value)`` pairs of each extra point (at least one, maybe empty).
+    """
+
+    def __init__(self, axes: list[tuple[bool, Any, tuple]], extra: list[tuple]):
+        self.axes, self.extra = axes, extra
+        self._n = math.prod(len(values) for _, _, values in axes) * len(extra)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._n))]
+        k = i + self._n if i < 0 else i
+        if not 0 <= k < self._n:
+            raise IndexError(f"point {i} of {self._n}")
+        k, e = divmod(k, len(self.extra))
+        picks = []
+        for _, _, values in reversed(self.axes):
+            k, j = divmod(k, len(values))
+            picks.append(values[j])
+        return self._point(picks[::-1], self.extra[e])
+
+    def __iter__(self):
+        for picks in itertools.product(*[values for _, _, values in self.axes]):
+            for extra in self.extra:
+                yield self._point(picks, extra)
+
+    def _point(self, picks, extra: tuple) -> tuple[tuple, tuple]:
+        pairs = [(group, tag, v) for (group, tag, _), v in zip(self.axes, picks, strict=True)]
+        sel = tuple((tag, v) for group, tag, v in pairs if group)
+        assigns = tuple((tag, v) for group, tag, v in pairs if not group)
+        return sel, assigns + extra
 
 
 # -- applying overrides to a composed config ----------------------------------------------------

@@ -16,6 +16,7 @@ from sim.model.metrics import OBSERVABLES
 
 TAIL = ("replicate", "job_seed", "seed", "scenario", "steps", "replicates", "outcome",
         *OBSERVABLES, "config_hash")
+ROW_GROUP_BYTES = 256 << 10  # Arrow bytes of rows held before they are written as a row group
 
 if TYPE_CHECKING:
     from sim.studies.batch import Plan
@@ -31,6 +32,7 @@ def _cell(value: Any) -> Any:
 
 
 def _arrow_type(values: list) -> pa.DataType:
+    """The column type for these values; it depends only on their types."""
     vals = [v for v in values if v is not None]
     if vals and all(isinstance(v, bool) for v in vals):
         return pa.bool_()
@@ -43,14 +45,15 @@ def _arrow_type(values: list) -> pa.DataType:
 
 def schema(plan: Plan) -> pa.Schema:
     """Arrow schema of the rows of ``plan`` (fixed before running, so rows stream)."""
-    by_col: dict[str, list] = {c: [] for c in plan.columns}
+    by_col: dict[str, dict] = {c: {} for c in plan.columns}  # one value of each type
     for _, assigns in plan.points:
         for a, v in assigns:
             if a.key in by_col:
-                by_col[a.key].append(_cell(v))
+                cell = _cell(v)
+                by_col[a.key].setdefault(type(cell), cell)
     fields = [pa.field("point", pa.int64()), pa.field("status", pa.string()),
               pa.field("error", pa.string())]
-    fields += [pa.field(c, _arrow_type(v)) for c, v in by_col.items()]
+    fields += [pa.field(c, _arrow_type(list(v.values()))) for c, v in by_col.items()]
     ints = ("replicate", "job_seed", "seed", "steps", "replicates")
     for c in TAIL:
         kind = pa.int64() if c in ints else pa.float64() if c in OBSERVABLES else pa.string()
@@ -79,10 +82,14 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
 
 
 class _Sink:
-    """Streams tables to ``path`` through a temporary file renamed into place at the end."""
+    """Streams tables to ``path`` through a temporary file renamed into place at the end, in
+    row groups of about :data:`ROW_GROUP_BYTES` of Arrow data: few row groups, because the
+    writer keeps every row group's metadata (with column statistics) until it closes."""
 
     def __init__(self, path: Path | None, sch: pa.Schema):
         self.path, self.schema, self.writer, self.tmp = path, sch, None, None
+        self.held: list[pa.Table] = []
+        self.held_bytes = 0
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -90,9 +97,19 @@ class _Sink:
 
     def write(self, table: pa.Table) -> None:
         if self.writer is not None and table.num_rows:
-            self.writer.write_table(table)
+            self.held.append(table)
+            self.held_bytes += table.nbytes
+            if self.held_bytes >= ROW_GROUP_BYTES:
+                self.flush()
+
+    def flush(self) -> None:
+        """Write what is held as one row group."""
+        if self.held:
+            self.writer.write_table(pa.concat_tables(self.held))
+            self.held, self.held_bytes = [], 0
 
     def close(self) -> None:
         if self.writer is not None:
+            self.flush()
             self.writer.close()
             os.replace(self.tmp, self.path)

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections import OrderedDict
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import sim
 from sim.config import ROOT
 from sim.errors import ConfigError
 from sim.model.metrics import OBSERVABLES
-from sim.studies.batch import Axis, assign, main, make_plan, parse_override, run_batch, split_path
+from sim.studies.batch import (
+    Axis,
+    assign,
+    evaluate_point,
+    main,
+    make_plan,
+    parse_override,
+    run_batch,
+    split_path,
+)
 from sim.studies.sweep import replicate_seeds
 
 
@@ -68,6 +79,39 @@ def test_plan_is_the_cartesian_product_in_hydra_order():
     assert len(plan.points) == 6
     firsts = [tuple(v for _, v in assigns) for _, assigns in plan.points][:3]
     assert firsts == [(0, 5), (0, 6), (0, 7)]
+
+
+def test_plan_points_are_made_on_demand_in_the_same_order():
+    plan = make_plan(["seed=range(0,1000)", "steps=5,6", "scenario=baseline"],
+                     points=[{"scenario.uncertainties.trust_gain": 0.1}, {"steps": 3}])
+    points = list(plan.points)
+    assert len(plan.points) == len(points) == 4000 and plan.runs == 4000
+    assert [plan.points[i] for i in (0, 1, 2, 3999, -1)] == [points[i] for i in (0, 1, 2, 3999, -1)]
+    assert plan.points[5:9] == points[5:9]
+    sel, assigns = points[2]
+    assert sel == (("scenario", "baseline"),)
+    assert [v for _, v in assigns] == [0, 6, 0.1]  # last override fastest, then the points
+    with pytest.raises(IndexError):
+        plan.points[4000]
+
+
+def test_configs_validated_once_per_seedless_point_equal_fresh_ones():
+    plan = make_plan(["seed=0,1,2", "steps=4", "scenario.uncertainties.trust_gain=1,1.0,0.0,-0.0"])
+    base, held = plan.bases[()], OrderedDict()
+    for i, (sel, assigns) in enumerate(plan.points):
+        fresh = evaluate_point(i, base, sel, assigns, 1)
+        assert evaluate_point(i, base, sel, assigns, 1, held) == fresh
+    assert len(held) == 4  # 1, 1.0, 0.0 and -0.0 are four configs (four hashes)
+    hashes = {r["config_hash"] for i, (s, a) in enumerate(plan.points)
+              for r in evaluate_point(i, base, s, a, 1) if r["job_seed"] == 0}
+    assert len(hashes) == 4
+
+
+def test_rows_go_to_few_row_groups(tmp_path):
+    out = tmp_path / "b.parquet"
+    res = run_batch(["seed=range(0,40)", "steps=1"], jobs=2, chunk=1, out=out)
+    assert res.rows == 40 and pq.ParquetFile(out).num_row_groups == 1  # not one per chunk
+    pd.testing.assert_frame_equal(pd.read_parquet(out), res.table, check_dtype=False)
 
 
 def test_batch_equals_single_runs_and_streams_parquet(tmp_path):
