@@ -1,7 +1,8 @@
 """The what-if dashboard (``aigov-app``): one page to pick a scenario, move its levers, run
 seeds and read the outcome shares against a reference, and step through one run.
 
-The page (:mod:`sim.app.page`) is a thin solara layer over small modules that hold no UI:
+The page (:mod:`sim.app.page`, with its lever panel in :mod:`sim.app.lever_panel`) is a thin
+solara layer over small modules that hold no UI:
 :mod:`sim.app.levers` (what the page may change, as config edits and command-line overrides),
 :mod:`sim.app.engine` (runs seeds on the worker pool of :mod:`sim.runs`, replays one run
 month by month),

@@ -108,6 +108,14 @@ class Choice:
     invited: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+def keep_apart(chosen: Sequence[str], other: Sequence[str]) -> tuple[str, ...]:
+    """``other`` without the countries just ``chosen`` for the opposite list of a venue: a
+    country is either shut out of it or always invited to it (shutting out takes it off the
+    invited; inviting lets it in)."""
+    taken = set(chosen)
+    return tuple(n for n in other if n not in taken)
+
+
 def declared(run: RunConfig, section: str) -> list[Param]:
     """The parameters a scenario declares in ``section``, in schema order."""
     prov = run.scenario.provenance

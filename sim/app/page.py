@@ -27,6 +27,7 @@ from sim.app import figures, run_figure, stats
 from sim.app import levers as lv
 from sim.app import save as saving
 from sim.app.engine import Engine, Request, SeedSet, Superseded, replay
+from sim.app.lever_panel import LeverPanel, choice, reset_levers
 from sim.app.story import others, run_story
 from sim.config import LIBRARY, RunConfig, load_scenario
 from sim.errors import ConfigError
@@ -60,9 +61,6 @@ def base_run(name: str):
 scenario = solara.reactive(DEFAULT_SCENARIO)
 reference = solara.reactive(DEFAULT_REFERENCE)
 n_seeds = solara.reactive(DEFAULT_SEEDS)
-params: solara.Reactive[dict] = solara.reactive({})
-excluded: solara.Reactive[dict] = solara.reactive({})
-invited: solara.Reactive[dict] = solara.reactive({})
 progress = solara.reactive((0, 0, ""))
 status = solara.reactive("")
 seed = solara.reactive(0)
@@ -75,15 +73,9 @@ latest_replay = solara.reactive(None)  # the Replay last shown
 saved = solara.reactive("")
 
 
-def choice() -> lv.Choice:
-    return lv.Choice(dict(params.value), dict(excluded.value), dict(invited.value))
-
-
 def set_scenario(name: str) -> None:
     scenario.value = name
-    params.value = {}
-    excluded.value = {}
-    invited.value = {}
+    reset_levers()
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,49 +143,6 @@ def compute_replay(name: str, chosen: lv.Choice, k: int, ready: str | None):
     rep = replay(run, k)
     latest_replay.value = rep
     return rep
-
-
-@solara.component
-def LeverPanel():
-    run = base_run(scenario.value)
-    solara.Markdown("#### Levers: what governments choose")
-    for p in lv.levers(run):
-        current = params.value.get(p.name, p.value)
-
-        def set_param(v, name=p.name):
-            params.value = {**params.value, name: v}
-
-        if p.is_switch:
-            solara.Switch(label=p.label, value=bool(current), on_value=set_param)
-        else:
-            lo, hi = p.slider_range()
-            solara.Text(f"{p.label}: {float(current):.3g} (declared range {lo:g} to {hi:g})",
-                        style={"font-size": "0.85em"})
-            solara.SliderFloat("", value=float(current), min=lo, max=hi,
-                               step=p.slider_step(), on_value=set_param)
-    for v in lv.venue_levers(run):
-        shut = list(excluded.value.get(v.name, v.excluded))
-        always = list(invited.value.get(v.name, v.also_invite))
-
-        def set_excluded(names, name=v.name, always=always):
-            excluded.value = {**excluded.value, name: tuple(names)}
-            if set(names) & set(always):  # shutting a country out takes it off the invited
-                invited.value = {**invited.value,
-                                 name: tuple(n for n in always if n not in names)}
-
-        def set_invited(names, name=v.name, shut=shut):
-            invited.value = {**invited.value, name: tuple(names)}
-            if set(names) & set(shut):  # inviting a country lets it in
-                excluded.value = {**excluded.value,
-                                  name: tuple(n for n in shut if n not in names)}
-
-        solara.SelectMultiple(f"Shut out of the {v.label} (host {v.host})", values=shut,
-                              all_values=list(v.candidates), on_value=set_excluded)
-        solara.SelectMultiple(f"Always invited to the {v.label}", values=always,
-                              all_values=list(v.candidates), on_value=set_invited)
-        solara.Text(v.invitation(), style={"font-size": "0.8em", "color": "#555"})
-    solara.Button("Reset levers to the scenario's values", text=True,
-                  on_click=lambda: (params.set({}), excluded.set({}), invited.set({})))
 
 
 @solara.component
@@ -386,7 +335,7 @@ def Page():
         solara.Select("compared with (reference)", values=list(LIBRARY), value=reference)
         solara.Text(f"seeds: {n}")
         solara.SliderInt("", value=n_seeds, min=10, max=MAX_PAGE_SEEDS, step=10)
-        LeverPanel()
+        LeverPanel(base_run(name))
 
     solara.Markdown(f"# {name} against {ref}\n"
                     "Each seed is one possible history; the shares say how often each "

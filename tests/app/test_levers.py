@@ -112,3 +112,8 @@ def test_letting_a_country_in_invites_it(club):
     assert not any("China" in who for who in invited(only_unbarred))
     with pytest.raises(ValueError, match="cannot be invited to"):
         lv.apply(club, lv.Choice(invited={"summit_series": ("United Kingdom",)}))
+
+
+def test_a_country_is_either_shut_out_or_always_invited():
+    assert lv.keep_apart(("China",), ("India", "China", "Brazil")) == ("India", "Brazil")
+    assert lv.keep_apart((), ("India",)) == ("India",)
