@@ -5,18 +5,34 @@ For notebooks::
     import sim
     res = sim.run("baseline", seed=0)
     res.timeseries, res.sessions, res.summary, res.model
+
+The names below are imported on first use (PEP 562), so a command that only needs the
+configuration (``aigov --version``, ``--help``, a bad override caught before the run) does not
+pay for importing the model, Mesa and pandas.
 """
 
 import os
+from importlib import import_module
 
 # The model's matrices are small (N ~ 14-200): BLAS threads only add overhead and, with parallel
 # runs, oversubscribe the cores. Parallelism comes from processes. Set before numpy loads BLAS.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from sim.api import RunResult, build_model, load_config, run, with_seed  # noqa: E402
-from sim.config import available_scenarios  # noqa: E402
-from sim.errors import ConfigError  # noqa: E402
+_HOMES = {"RunResult": "sim.api", "build_model": "sim.api", "load_config": "sim.api",
+          "run": "sim.api", "with_seed": "sim.api", "available_scenarios": "sim.config",
+          "ConfigError": "sim.errors"}
+__all__ = sorted(_HOMES)
 
-__all__ = ["ConfigError", "RunResult", "available_scenarios", "build_model", "load_config",
-           "run", "with_seed"]
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

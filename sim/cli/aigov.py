@@ -22,6 +22,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -31,10 +32,13 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.config import CONF_DIR, build_run_config, check_overrides, load_config, scenario_of
 from sim.errors import ConfigError, check_output, fail
-from sim.model.model import GovernanceModel
-from sim.report.io import RunDir, write_run
-from sim.report.story import head
-from sim.studies.sweep import replicate_count, replicate_rows, sweep_job
+
+if TYPE_CHECKING:
+    from sim.report.io import RunDir
+
+# The model, the writers and the sweep machinery (Mesa, pandas, matplotlib) are imported where a
+# run needs them, so that --version, --help and a command line refused before the run answer
+# without loading them.
 
 # `${aigov.pid:}` in conf/config.yaml makes a sweep directory unique to the process that started
 # it. Cached, so worker processes (which get the parent's resolver cache) resolve the same value.
@@ -50,6 +54,10 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     With ``replicates=N`` (N > 1) a quick replicate set of N more seeds
     (:func:`sim.studies.sweep.replicate_seeds`) is run too, and the story gives the share of each
     outcome over it."""
+    from sim.model.model import GovernanceModel
+    from sim.report.io import write_run
+    from sim.studies.sweep_jobs import replicate_count, replicate_rows
+
     run = build_run_config(cfg)
     log.debug("scenario %s, seed %d, %d months, config hash %s -> %s", run.scenario.name,
               run.seed, run.steps, run.config_hash, out_dir)
@@ -71,6 +79,9 @@ class ClaimRunDir(Callback):
     claim the directory (noting what existed, so a failed run removes only what it made)."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        from sim.report.io import RunDir
+        from sim.studies.sweep_jobs import replicate_count
+
         global _RUN
         hydra_cfg = config.hydra
         also = [f"{hydra_cfg.job.name}.log"]
@@ -87,6 +98,10 @@ class ClaimRunDir(Callback):
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def _app(cfg: DictConfig) -> None:
+    from sim.report.io import RunDir
+    from sim.report.story import head
+    from sim.studies.sweep import sweep_job
+
     global _RUN
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)

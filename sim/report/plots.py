@@ -59,23 +59,33 @@ def session_numbers(sessions: list) -> dict[str, int]:
     return out
 
 
+def session_lines(ax, sessions: list) -> None:
+    """A dotted vertical line across the axes at each venue session, coloured by venue type
+    (one collection for all of them: a figure of five panels draws a hundred lines)."""
+    if not sessions:
+        return
+    xs = [pd.Timestamp(s.month + "-15") for s in sessions]
+    ax.vlines(xs, 0, 1, transform=ax.get_xaxis_transform(), lw=0.8, linestyles=":",
+              alpha=0.8, colors=[VENUE_COLOURS[s.type] for s in sessions])
+
+
 def mark_sessions(ax, sessions: list, *, numbers: dict[str, int] | None = None) -> None:
     """Vertical lines at venue sessions, coloured by venue type; with ``numbers``, each line's
     number (see :func:`session_numbers`) above the axes, staggered where sessions crowd (a
     figure with a title above the axes should draw the numbers in their own strip instead,
     :func:`session_strip`, so that they never meet the title)."""
+    session_lines(ax, sessions)
+    if numbers is None:
+        return
     last_x, level = None, 0
     for s in sessions:
         x = pd.Timestamp(s.month + "-15")
-        colour = VENUE_COLOURS[s.type]
-        ax.axvline(x, color=colour, lw=0.8, ls=":", alpha=0.8)
-        if numbers is not None:
-            close = last_x is not None and (x - last_x).days < 60
-            level = (level + 1) % 3 if close else 0
-            last_x = x
-            ax.annotate(str(numbers[s.label]), (x, 1.02 + 0.09 * level),
-                        xycoords=("data", "axes fraction"), fontsize=7, ha="center",
-                        va="bottom", color=colour, annotation_clip=False)
+        close = last_x is not None and (x - last_x).days < 60
+        level = (level + 1) % 3 if close else 0
+        last_x = x
+        ax.annotate(str(numbers[s.label]), (x, 1.02 + 0.09 * level),
+                    xycoords=("data", "axes fraction"), fontsize=7, ha="center",
+                    va="bottom", color=VENUE_COLOURS[s.type], annotation_clip=False)
 
 
 STRIP_LEVELS = 3  # rows of numbers in a session strip, for sessions a few months apart
@@ -93,10 +103,10 @@ def session_strip(ax, sessions: list, numbers: dict[str, int]) -> None:
         level = (level + 1) % STRIP_LEVELS if close else 0
         last_x = x
         colour = VENUE_COLOURS[s.type]
-        ax.axvline(x, color=colour, lw=0.8, ls=":", alpha=0.8)
         ax.text(x, STRIP_LEVELS - level - 0.5, str(numbers[s.label]), fontsize=7, ha="center",
                 va="center", color=colour, fontweight="bold",
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
+    session_lines(ax, sessions)
     ax.set_ylim(0, STRIP_LEVELS)
     ax.set_yticks([])
     for side in ("left", "right", "top"):
