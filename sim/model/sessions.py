@@ -175,13 +175,14 @@ class SessionsMixin:
         cf = self.run_config.scenario.counter_forum
         if cf is None or host < 0:
             return
-        for x, own in zip(self.poles, self.book.own(*self.poles), strict=True):
-            if x in self.forums or x == host or own:
+        for k, x in enumerate(self.poles):
+            if x in self.forums or x == host:
                 continue
             other_camp = self.alignment[host] * self.alignment[x] < 0
             shut_out = res.excluded[x]
             distrust = res.invited[x] and self.trust[x, host] < self.p["counter_forum_trust"]
-            if other_camp and (shut_out or distrust):
+            # whether x has a regime of its own, asked last (the regimes' structure)
+            if other_camp and (shut_out or distrust) and not self.book.own(*self.poles)[k]:
                 self._convene(x, cf, venue)
 
     def _convene(self, x: int, cf, cause: Venue) -> None:
