@@ -113,7 +113,7 @@ class RegimeBook:
         if r >= 0:
             members = signed | (self.members[r] & invited & ~attended)
             changed = not (depth == self.depth[r] and verification == self.verification[r]
-                           and np.array_equal(members, self.members[r]))
+                           and (members == self.members[r]).all())
             self.members[r] = members
             self.depth[r] = depth
             self.verification[r] = verification
@@ -121,10 +121,10 @@ class RegimeBook:
             return changed
         self.series.append(series)
         self.types.append(kind)
-        self.members = np.vstack([self.members, signed])
-        self._values = np.append(self._values, [[depth], [verification]], axis=1)
+        self.members = np.concatenate((self.members, signed[None]))
+        self._values = np.concatenate((self._values, [[depth], [verification]]), axis=1)
         self.depth, self.verification = self._values
-        self.renewed = np.append(self.renewed, float(month))
+        self.renewed = np.concatenate((self.renewed, [float(month)]))
         return True
 
     def in_force(self, month: int, lapse: float) -> np.ndarray:

@@ -90,12 +90,8 @@ class SessionsMixin:
             if venue.host in self.lab_index else -1,
             invite=invite, also=also, exclude=exclude, lab_invite=lab_invite,
             type=VENUE_TYPES.index(venue.type), ambition=venue.ambition,
-            verification=venue.verification, invited=invited, parties=parties)
-
-    @cached_property
-    def _everyone(self) -> np.ndarray:
-        """Every country's row, in order."""
-        return np.arange(self.n)
+            verification=venue.verification, invited=invited, parties=parties,
+            weights=None if invited is None else venues.attendance_weights(invited))
 
     @cached_property
     def _session_params(self) -> venues.Params:
@@ -164,7 +160,7 @@ class SessionsMixin:
                 gain(t, trust_m.pair_mask(mask))
             ledger.add(cause, after - t)
             t = after
-        if not trust_m.is_kept(t, self._everyone):  # then clip the rows changed, if need be
+        if not trust_m.is_kept(t):  # then clip the rows changed, if need be
             rows = np.flatnonzero(np.logical_or.reduce([mask for _, mask, _ in effects]))
             before = t[rows]
             if not trust_m.is_kept(before, rows):

@@ -414,11 +414,19 @@ def test_is_kept_says_when_clipping_changes_nothing():
     t = trust_m.clip_trust(rng.random((9, 9)))
     rows = np.array([1, 4, 5])
     assert trust_m.is_kept(t[rows], rows) and trust_m.is_kept(t[:0], rows[:0])
+    assert trust_m.is_kept(t)
     for i, j, v in ((0, 3, 1.0000001), (1, 2, -1e-300), (2, 5, 0.99)):  # (2, 5): self-trust
         bad = t[rows].copy()
         bad[i, j] = v
         assert not trust_m.is_kept(bad, rows)
         assert not np.array_equal(trust_m.clip_trust_rows(bad, rows), bad)
+        whole = t.copy()
+        whole[rows[i], j] = v
+        assert not trust_m.is_kept(whole)
+        assert not np.array_equal(trust_m.clip_trust(whole), whole)
+    nan = t.copy()
+    nan[4, 4] = np.nan
+    assert not trust_m.is_kept(nan) and not trust_m.is_kept(nan[rows], rows)
 
 
 @pytest.mark.parametrize("n", [6, 12, 401])
