@@ -95,6 +95,7 @@ class RegimeBook:
         self._parts: tuple | None = None  # (state key, _StructureParts) for structure()
         self._kept = np.zeros(n)  # each country's deepest kept depth, as of the last refresh
         self._version = 0  # counts the refreshes that changed what the regimes imply
+        self._clubs: tuple[int, dict] = (0, {})  # (version, series -> club_members)
 
     def index(self, series: str) -> int:
         """Row of a venue series' regime, -1 if it has none yet."""
@@ -109,6 +110,7 @@ class RegimeBook:
         renewal, is out. ``depth`` and ``verification`` are in [0, 1]. Returns whether the
         regimes changed other than in their renewal month (a new regime, or the series' members,
         depth or verification changed). The caller refreshes (:meth:`refresh`)."""
+        self._clubs = (-1, {})
         r = self.index(series)
         if r >= 0:
             members = signed | (self.members[r] & invited & ~attended)
@@ -192,10 +194,23 @@ class RegimeBook:
             self._parts = (key, _StructureParts.of(self.members, self.depth, self.active, a, b))
         return self._parts[1]
 
-    def club_members(self, series: str) -> np.ndarray | None:
-        """Members of the series' regime if it is in force (None: no such regime)."""
-        r = self.index(series)
-        return None if r < 0 else self.members[r] & self.active[r]
+    def club_members(self, series: str) -> tuple[np.ndarray, int] | None:
+        """Members of the series' regime if it is in force, and their number (None: no such
+        regime). Kept until the regimes change (a renewal, or a refresh that changes what they
+        imply; membership is written only before a refresh): the caller must not write into
+        the mask."""
+        if self._clubs[0] != self._version:
+            self._clubs = (self._version, {})
+        club = self._clubs[1].get(series, False)
+        if club is False:
+            r = self.index(series)
+            if r < 0:
+                club = None
+            else:
+                members = self.members[r] & self.active[r]
+                club = members, int(np.count_nonzero(members))
+            self._clubs[1][series] = club
+        return club
 
     def record(self, step: int, capability: np.ndarray) -> None:
         """Note this month's regimes in force for the regime table (compact: the state and the

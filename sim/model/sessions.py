@@ -48,10 +48,10 @@ class SessionsMixin:
         """What joining the venue's regime is worth to each country: trust in its current
         members above the neutral level (the benefit of the club; Nordhaus 2015)."""
         w = self.p["club_trust_weight"]
-        members = self.book.club_members(venue.series) if w else None
-        if members is None:
+        club = self.book.club_members(venue.series) if w else None
+        if club is None:
             return 0.0
-        k = np.count_nonzero(members)
+        members, k = club
         if k == 0:
             return 0.0
         mean_in = (self.trust.dot(members) - members) / np.maximum(k - members, 1)

@@ -228,6 +228,12 @@ def test_regime_book_refresh_after_an_unchanged_renewal_is_a_full_refresh():
             assert same(fast.shared_depth, plain.shared_depth) and same(fast.verif, plain.verif)
             assert same(fast.link_rows, plain.link_rows) and same(fast.active, plain.active)
             assert fast.structure(everyone * 1.0, 0, 1) == plain.structure(everyone * 1.0, 0, 1)
+            for s in ("un", "g7", "none"):
+                r = plain.index(s)
+                club = fast.club_members(s)
+                assert (club is None) if r < 0 else (
+                    same(club[0], plain.members[r] & plain.active[r])
+                    and club[1] == np.count_nonzero(club[0]))
 
 
 def test_runs_and_uniform_rows_keep_the_stream():
