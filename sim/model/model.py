@@ -245,23 +245,27 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
 
     # -- regimes ----------------------------------------------------------------------------
 
-    def _regimes_changed(self) -> None:
+    def _regimes_changed(self, changed: bool = True) -> None:
         """Recompute what the regimes in force imply: shared depth, verification links and
-        each country's commitment (domestic rules or the deepest regime it keeps)."""
-        kept = self.book.refresh(self.month, self.p["regime_lapse"])
-        w = self.p["propensity_regime"]
-        self._regime_term = w * self.book.shared_depth if w and self.book.active.any() else None
-        self._club_factor = None
+        each country's commitment (domestic rules or the deepest regime it keeps).
+        ``changed=False``: a renewal that changed nothing but the month (RegimeBook.refresh)."""
+        shared = self.book.shared_depth
+        kept = self.book.refresh(self.month, self.p["regime_lapse"], changed)
+        if self.book.shared_depth is not shared:  # else the regimes in force imply the same
+            w = self.p["propensity_regime"]
+            self._regime_term = w * self.book.shared_depth if w and self.book.active.any() \
+                else None
+            self._club_factor = None
         self.commitment = np.maximum(self.domestic, kept)
         np.minimum(self.obligation, self.commitment, out=self.obligation)
 
     def _renew_regime(self, venue: Venue, depth: float, signed: np.ndarray,
                       invited: np.ndarray, attended: np.ndarray) -> None:
         """A text signed by two or more renews the series' regime (RegimeBook.renew)."""
-        self.book.renew(venue.series, venue.type, depth, venue.verification, signed, invited,
-                        attended, self.month)
+        changed = self.book.renew(venue.series, venue.type, depth, venue.verification, signed,
+                                  invited, attended, self.month)
         self.shortfall[signed] = 0  # a member that signs again starts its record afresh
-        self._regimes_changed()
+        self._regimes_changed(changed)
 
     # regimes, as the model's public attributes (arrays of the RegimeBook)
     regime_series = property(lambda self: self.book.series, doc="venue series of each regime")

@@ -81,8 +81,8 @@ class RegimeBook:
         self.series: list[str] = []
         self.types: list[str] = []
         self.members = np.zeros((0, n), dtype=bool)
-        self.depth = np.zeros(0)
-        self.verification = np.zeros(0)
+        self._values = np.zeros((2, 0))  # depth and verification, the rows of one array
+        self.depth, self.verification = self._values
         self.renewed = np.zeros(0)
         self.active = np.zeros(0, dtype=bool)
         self.shared_depth = np.zeros((n, n))  # deepest regime in force both belong to
@@ -93,6 +93,9 @@ class RegimeBook:
         self._states: list[_State] = []
         self._months: list[tuple[int, int, np.ndarray]] = []  # (step, state, capability)
         self._parts: tuple | None = None  # (state key, _StructureParts) for structure()
+        self._kept = np.zeros(n)  # each country's deepest kept depth, as of the last refresh
+        self._version = 0  # counts the refreshes that changed what the regimes imply
+        self._clubs: tuple[int, dict] = (0, {})  # (version, series -> club_members)
 
     def index(self, series: str) -> int:
         """Row of a venue series' regime, -1 if it has none yet."""
@@ -100,24 +103,31 @@ class RegimeBook:
 
     def renew(self, series: str, kind: str, depth: float, verification: float,
               signed: np.ndarray, invited: np.ndarray, attended: np.ndarray,
-              month: int) -> None:
+              month: int) -> bool:
         """A text signed by two or more: the series' regime enters into force or is renewed.
         Its members are the signatories and the members invited who stayed away (absence is
         not withdrawal); a member at the table that does not sign, or not invited to the
-        renewal, is out. The caller refreshes (:meth:`refresh`)."""
+        renewal, is out. ``depth`` and ``verification`` are in [0, 1]. Returns whether the
+        regimes changed other than in their renewal month (a new regime, or the series' members,
+        depth or verification changed). The caller refreshes (:meth:`refresh`)."""
+        self._clubs = (-1, {})
         r = self.index(series)
         if r >= 0:
-            self.members[r] = signed | (self.members[r] & invited & ~attended)
+            members = signed | (self.members[r] & invited & ~attended)
+            changed = not (depth == self.depth[r] and verification == self.verification[r]
+                           and (members == self.members[r]).all())
+            self.members[r] = members
             self.depth[r] = depth
             self.verification[r] = verification
             self.renewed[r] = month
-        else:
-            self.series.append(series)
-            self.types.append(kind)
-            self.members = np.vstack([self.members, signed])
-            self.depth = np.append(self.depth, depth)
-            self.verification = np.append(self.verification, verification)
-            self.renewed = np.append(self.renewed, float(month))
+            return changed
+        self.series.append(series)
+        self.types.append(kind)
+        self.members = np.concatenate((self.members, signed[None]))
+        self._values = np.concatenate((self._values, [[depth], [verification]]), axis=1)
+        self.depth, self.verification = self._values
+        self.renewed = np.concatenate((self.renewed, [float(month)]))
+        return True
 
     def in_force(self, month: int, lapse: float) -> np.ndarray:
         """(R,) regimes in force at ``month`` (:func:`sim.model.mechanisms.regimes.in_force`)."""
@@ -137,19 +147,28 @@ class RegimeBook:
         ``month - renewed >= lapse`` for the earliest renewal (the same comparison)."""
         return month - self._oldest >= lapse
 
-    def refresh(self, month: int, lapse: float) -> np.ndarray:
+    def refresh(self, month: int, lapse: float, changed: bool = True) -> np.ndarray:
         """Recompute the regimes in force and what they imply (shared depth, verification
-        links); returns each country's deepest kept depth (0: none)."""
-        self.active = act = self.in_force(month, lapse)
-        self.shared_depth, self.verif = reg_m.shared_max_many(
-            self.members, (self.depth, self.verification), act)
-        self.link_rows = reg_m.linked_rows(self.members, self.verification, act)
-        self._runs = None
-        self._oldest = float(self.renewed[act].min()) if act.any() else np.inf
+        links); returns each country's deepest kept depth (0: none). ``changed=False`` says
+        that members, depths and verification are as they were at the last refresh (a renewal
+        that :meth:`renew` found changed nothing but its month): what they imply is then kept
+        unless the regimes in force changed. The arrays it sets are new ones, never written
+        in place (what they imply is kept by reference)."""
+        act = self.in_force(month, lapse)
+        if changed or not np.array_equal(act, self.active):
+            self._version += 1
+            shared, top = reg_m.shared_max_stacked(self.members, self._values, act)
+            self.shared_depth, self.verif = shared
+            self._kept = top[0]
+            self.link_rows = top[1].nonzero()[0]
+            self._runs = None
+        self.active = act
+        rs = act.nonzero()[0]
+        self._oldest = float(self.renewed[rs].min()) if rs.size else np.inf
         self._states.append(_State(tuple(self.series), tuple(self.types), self.members.copy(),
                                    self.depth.copy(), self.verification.copy(),
                                    self.renewed.copy(), act))
-        return reg_m.member_max(self.members, self.depth, act)
+        return self._kept
 
     def structure(self, capability: np.ndarray, a: int, b: int, total: float | None = None
                   ) -> metrics.RegimeStructure:
@@ -170,15 +189,28 @@ class RegimeBook:
 
     def _structure_parts(self, a: int, b: int) -> _StructureParts:
         """The structure's parts for the regimes in force now (kept until they change)."""
-        key = (len(self._states), a, b)
+        key = (self._version, a, b)
         if self._parts is None or self._parts[0] != key:
             self._parts = (key, _StructureParts.of(self.members, self.depth, self.active, a, b))
         return self._parts[1]
 
-    def club_members(self, series: str) -> np.ndarray | None:
-        """Members of the series' regime if it is in force (None: no such regime)."""
-        r = self.index(series)
-        return None if r < 0 else self.members[r] & self.active[r]
+    def club_members(self, series: str) -> tuple[np.ndarray, int] | None:
+        """Members of the series' regime if it is in force, and their number (None: no such
+        regime). Kept until the regimes change (a renewal, or a refresh that changes what they
+        imply; membership is written only before a refresh): the caller must not write into
+        the mask."""
+        if self._clubs[0] != self._version:
+            self._clubs = (self._version, {})
+        club = self._clubs[1].get(series, False)
+        if club is False:
+            r = self.index(series)
+            if r < 0:
+                club = None
+            else:
+                members = self.members[r] & self.active[r]
+                club = members, int(np.count_nonzero(members))
+            self._clubs[1][series] = club
+        return club
 
     def record(self, step: int, capability: np.ndarray) -> None:
         """Note this month's regimes in force for the regime table (compact: the state and the

@@ -83,11 +83,19 @@ def invitees(rule: str | np.ndarray, host: int, alignment: np.ndarray, also: np.
     return mask
 
 
-def attendance_probability(invited: np.ndarray, legitimacy: np.ndarray, trust: np.ndarray,
-                           cost: float, sensitivity: float) -> np.ndarray:
-    """P(attend) = logistic(k (legitimacy_i + mean trust of i in the other invitees - cost))."""
+def attendance_weights(invited: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(inv, others): the invitation as 0.0 / 1.0 and, for each country, the number of other
+    invitees (at least 1), the weights of :func:`attendance_probability`'s mean trust."""
     inv = invited.astype(float)
-    others = np.maximum(np.count_nonzero(invited) - inv, 1.0)
+    return inv, np.maximum(np.count_nonzero(invited) - inv, 1.0)
+
+
+def attendance_probability(invited: np.ndarray, legitimacy: np.ndarray, trust: np.ndarray,
+                           cost: float, sensitivity: float,
+                           weights: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """P(attend) = logistic(k (legitimacy_i + mean trust of i in the other invitees - cost)).
+    ``weights``: attendance_weights(invited), when the caller has them."""
+    inv, others = attendance_weights(invited) if weights is None else weights
     mean_trust = (trust.dot(inv) - trust.diagonal() * inv) / others
     return logistic(sensitivity * (legitimacy + mean_trust - cost)) * inv
 
@@ -121,6 +129,7 @@ class Setting(NamedTuple):
     verification: float  # verification strength of the text, in [0, 1]
     invited: np.ndarray | None = None  # the invitation when it does not read the state
     parties: tuple[int, int] | None = None  # the two parties whose rivalry narrows a bargain
+    weights: tuple | None = None  # attendance_weights(invited) when ``invited`` is fixed
 
 
 class Params(NamedTuple):
@@ -183,7 +192,8 @@ def hold_session(venue: Setting, params: Params, state: State,
         p_att = invited.astype(float)  # a scheduled leaders' meeting: the parties come
     else:
         p_att = attendance_probability(invited, state.legitimacy[:, venue.type], trust,
-                                       p.cost, p.sensitivity)
+                                       p.cost, p.sensitivity,
+                                       None if venue.invited is None else venue.weights)
         if host >= 0:
             p_att[host] = 1.0
     attended = invited & (u_attend < p_att)

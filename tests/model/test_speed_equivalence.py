@@ -194,6 +194,48 @@ def test_shared_max_signatures_and_linked_rows_match_shared_max():
                        for g, v in zip(got, both, strict=True))
 
 
+def test_shared_max_stacked_is_shared_max_member_max_and_linked_rows():
+    rng = np.random.default_rng(15)
+    n, r = 30, 6
+    members = rng.random((r, n)) < np.array([0.9, 0.2, 0.5, 0.1, 0.05, 0.95])[:, None]
+    values = np.array([[0.3, 0.7, 0.0, 0.5, 0.9, 0.3], [0.1, 0.0, 0.0, 0.4, 0.05, 0.2]])
+    for active in (np.ones(r, bool), np.array([1, 0, 1, 1, 0, 1], bool), np.zeros(r, bool)):
+        for stack_up_to in (1 << 16, 0):  # the stacked masks, and by signatures
+            shared, top = reg_m.shared_max_stacked(members, values, active, stack_up_to)
+            assert len(shared) == 2 and top.shape == (2, n)
+            for v, got, got_top in zip(values, shared, top, strict=True):
+                assert same(got, reg_m.shared_max(members, v, active))
+                assert same(got_top, reg_m.member_max(members, v, active))
+                assert same(got_top.nonzero()[0], reg_m.linked_rows(members, v, active))
+
+
+def test_regime_book_refresh_after_an_unchanged_renewal_is_a_full_refresh():
+    rng = np.random.default_rng(8)
+    n = 10
+    fast, plain = RegimeBook(n), RegimeBook(n)
+    everyone = np.ones(n, bool)
+    signed = rng.random(n) < 0.6
+    signed[:2] = True
+    for month, (series, sig) in enumerate((("un", signed), ("un", signed), ("g7", signed),
+                                           ("un", signed), ("un", ~signed), ("g7", signed))):
+        changed = fast.renew(series, "un", 0.3, 0.1, sig, everyone, everyone, month)
+        plain.renew(series, "un", 0.3, 0.1, sig, everyone, everyone, month)
+        assert changed == (month not in (1, 3, 5))
+        for later in (month, month + 4):  # the second: "un" lapses (lapse 3)
+            kept, kept_plain = fast.refresh(later, 3, changed), plain.refresh(later, 3)
+            assert same(kept, kept_plain) and same(kept, reg_m.member_max(
+                plain.members, plain.depth, plain.active))
+            assert same(fast.shared_depth, plain.shared_depth) and same(fast.verif, plain.verif)
+            assert same(fast.link_rows, plain.link_rows) and same(fast.active, plain.active)
+            assert fast.structure(everyone * 1.0, 0, 1) == plain.structure(everyone * 1.0, 0, 1)
+            for s in ("un", "g7", "none"):
+                r = plain.index(s)
+                club = fast.club_members(s)
+                assert (club is None) if r < 0 else (
+                    same(club[0], plain.members[r] & plain.active[r])
+                    and club[1] == np.count_nonzero(club[0]))
+
+
 def test_runs_and_uniform_rows_keep_the_stream():
     assert reg_m.runs(np.array([0, 1, 2, 5, 7, 8])) == [(0, 3), (5, 6), (7, 9)]
     assert reg_m.runs(np.zeros(0, np.intp)) == []
@@ -378,11 +420,19 @@ def test_is_kept_says_when_clipping_changes_nothing():
     t = trust_m.clip_trust(rng.random((9, 9)))
     rows = np.array([1, 4, 5])
     assert trust_m.is_kept(t[rows], rows) and trust_m.is_kept(t[:0], rows[:0])
+    assert trust_m.is_kept(t)
     for i, j, v in ((0, 3, 1.0000001), (1, 2, -1e-300), (2, 5, 0.99)):  # (2, 5): self-trust
         bad = t[rows].copy()
         bad[i, j] = v
         assert not trust_m.is_kept(bad, rows)
         assert not np.array_equal(trust_m.clip_trust_rows(bad, rows), bad)
+        whole = t.copy()
+        whole[rows[i], j] = v
+        assert not trust_m.is_kept(whole)
+        assert not np.array_equal(trust_m.clip_trust(whole), whole)
+    nan = t.copy()
+    nan[4, 4] = np.nan
+    assert not trust_m.is_kept(nan) and not trust_m.is_kept(nan[rows], rows)
 
 
 @pytest.mark.parametrize("n", [6, 12, 401])

@@ -113,6 +113,18 @@ def test_bilateral_bargain_is_the_lower_ideal():
     assert r.depth == 0.5
 
 
+def test_attendance_with_weights_given_is_attendance_with_weights_computed():
+    rng = np.random.default_rng(7)
+    for k in (0, 1, 5, 12):
+        invited = np.zeros(12, bool)
+        invited[rng.choice(12, k, replace=False)] = True
+        trust, legitimacy = rng.random((12, 12)), rng.random(12)
+        plain = V.attendance_probability(invited, legitimacy, trust, 0.6, 4.0)
+        given = V.attendance_probability(invited, legitimacy, trust, 0.6, 4.0,
+                                         V.attendance_weights(invited))
+        assert np.array_equal(plain, given)
+
+
 def test_attendance_rises_with_legitimacy():
     invited = np.ones(3, bool)
     trust = np.full((3, 3), 0.5)

@@ -103,6 +103,31 @@ def shared_max_many(members: np.ndarray, values: tuple[np.ndarray, ...], active:
     return out
 
 
+def shared_max_stacked(members: np.ndarray, values: np.ndarray, active: np.ndarray,
+                       stack_up_to: int = 1 << 16) -> tuple[list[np.ndarray], np.ndarray]:
+    """All that the active regimes imply for each row ``v`` of the (V, R) ``values``, in one
+    pass: ``shared``, the list of shared_max(members, values[v], active), and ``top`` (V, N),
+    the largest value >= 0 among the active regimes each country belongs to (0: none), which is
+    member_max(members, values[v], active) for values >= 0 (depths and verification strengths
+    are in [0, 1]) and has a positive entry exactly on linked_rows(members, values[v], active).
+    While the V pair-mask stacks of all R regimes fit in ``stack_up_to`` entries the matrices
+    are built at once, (V, R, N, N), with the regimes not in force valued 0 (which never beats
+    the zero start), and ``top`` is their diagonal before it is zeroed; larger rosters go by
+    :func:`shared_max_signatures` and :func:`member_max`."""
+    (v_count, r_count), n = values.shape, members.shape[1]
+    positive = np.maximum(values, 0.0)
+    if v_count * r_count * n * n > stack_up_to:
+        return (shared_max_signatures(members, tuple(positive), active),
+                np.array([member_max(members, v, active) for v in positive]).reshape(v_count, n))
+    pairs = members[:, :, None] & members[:, None, :]
+    positive *= active
+    shared = (pairs * positive[:, :, None, None]).max(axis=1, initial=0.0)
+    flat = shared.reshape(v_count, n * n)
+    top = flat[:, :: n + 1].copy()
+    flat[:, :: n + 1] = 0.0
+    return list(shared), top
+
+
 def linked_rows(members: np.ndarray, values: np.ndarray, active: np.ndarray) -> np.ndarray:
     """Rows of shared_max(members, values, active) that hold a positive entry: the members of
     an active regime with a positive value (in force means two or more members)."""

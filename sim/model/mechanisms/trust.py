@@ -216,11 +216,17 @@ def felt_rivalry_rows(rivalry: np.ndarray, controls: np.ndarray, rows: np.ndarra
             rivalry[:, rows].T + controls_weight * (c_cols + c_rows))
 
 
-def is_kept(trust_rows: np.ndarray, rows: np.ndarray) -> bool:
+def is_kept(trust_rows: np.ndarray, rows: np.ndarray | None = None) -> bool:
     """Whether rows of trust are already what clip_trust_rows makes them (in [0, 1],
-    self-trust 1), so clipping them would change nothing."""
-    return (not trust_rows.size or (trust_rows.min() >= 0.0 and trust_rows.max() <= 1.0
-            and bool((trust_rows[np.arange(rows.size), rows] == 1.0).all())))
+    self-trust 1), so clipping them would change nothing; ``rows=None``: the whole (N, N)
+    matrix, whose diagonal is self-trust (within [0, 1], all 1 when its minimum is 1)."""
+    if not trust_rows.size:
+        return True
+    if not (trust_rows.min() >= 0.0 and trust_rows.max() <= 1.0):
+        return False
+    if rows is None:
+        return bool(trust_rows.diagonal().min() >= 1.0)
+    return bool((trust_rows[np.arange(rows.size), rows] == 1.0).all())
 
 
 def clip_trust_rows(trust_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
