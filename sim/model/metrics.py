@@ -169,6 +169,28 @@ def capability_gap(capability: np.ndarray, pair: tuple[int, int] | None = None) 
     return (top - float(capability[b])) / top
 
 
+def capability_gap_many(capabilities: np.ndarray) -> np.ndarray:
+    """:func:`capability_gap` of each row of ``capabilities`` (T, N), the same numbers: the
+    leaders found row by row as :func:`leaders` finds them (the first maximum, then the first
+    maximum of the rest)."""
+    rows = np.arange(capabilities.shape[0])
+    a = capabilities.argmax(axis=1)
+    rest = capabilities.copy()
+    rest[rows, a] = -np.inf
+    top, second = capabilities[rows, a], capabilities[rows, rest.argmax(axis=1)]
+    return (top - second) / top
+
+
+def camp_sizes_many(alignments: np.ndarray, leader_a: int, threshold: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(T,) sizes of camp A and camp B in each row of ``alignments`` (T, N), the camps of
+    :func:`sim.model.mechanisms.alignment.camps` (leader A's side positive)."""
+    flip = alignments[:, leader_a] < 0
+    oriented = alignments.copy()
+    oriented[flip] = -alignments[flip]
+    return ((oriented >= threshold).sum(axis=1), (oriented <= -threshold).sum(axis=1))
+
+
 def mean_controls(controls: np.ndarray, supply: np.ndarray) -> float:
     """Mean stringency over supplier -> target pairs (suppliers: supply > 0)."""
     rows = supply > 0

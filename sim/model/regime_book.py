@@ -91,7 +91,8 @@ class RegimeBook:
         self._runs: list[tuple[int, int]] | None = []  # link_rows as runs (None: not yet)
         self._oldest = np.inf  # the earliest renewal among the regimes in force
         self._states: list[_State] = []
-        self._months: list[tuple[int, int, np.ndarray]] = []  # (step, state, capability)
+        # (step, state, capability[, structure parts, in-force membership . capability])
+        self._months: list[tuple] = []
         self._parts: tuple | None = None  # (state key, _StructureParts) for structure()
 
     def index(self, series: str) -> int:
@@ -180,16 +181,48 @@ class RegimeBook:
         r = self.index(series)
         return None if r < 0 else self.members[r] & self.active[r]
 
-    def record(self, step: int, capability: np.ndarray) -> None:
+    def record(self, step: int, capability: np.ndarray, a: int | None = None,
+               b: int | None = None) -> None:
         """Note this month's regimes in force for the regime table (compact: the state and the
-        capability, the coverage is computed in :meth:`rows`)."""
+        capability, the coverage is computed in :meth:`rows`) and, given the leaders ``a`` and
+        ``b``, for :meth:`structures` (the product of the in-force membership with capability,
+        the one part of :meth:`structure` that must be taken month by month)."""
         if self._oldest < np.inf:  # a regime in force
-            self._months.append((step, len(self._states) - 1, capability))
+            if a is None or b is None:
+                self._months.append((step, len(self._states) - 1, capability))
+                return
+            parts = self._structure_parts(a, b)
+            self._months.append((step, len(self._states) - 1, capability, parts,
+                                 parts.members.dot(capability)))
+
+    def structures(self, steps: np.ndarray, totals: np.ndarray) -> np.ndarray:
+        """(T, 4) regimes in force, depth, coverage and shared depth of :meth:`structure` at
+        each of ``steps`` (T,) (increasing; months recorded with the leaders, the latest
+        last; zeros where no regime was in force), ``totals`` (T,) the world capability of each:
+        the same numbers, each state's months divided and compared at once."""
+        out = np.zeros((len(steps), 4))
+        row = {int(s): i for i, s in enumerate(steps)}
+        groups: dict[int, list] = {}
+        for month in reversed(self._months):
+            if month[0] < steps[0]:
+                break
+            i = row.get(month[0])
+            if i is not None and len(month) == 5:
+                groups.setdefault(month[1], []).append((i, month[3], month[4]))
+        for months in groups.values():
+            idx = np.array([i for i, _, _ in months])
+            parts = months[0][1]
+            cov = np.array([dots for _, _, dots in months]) / totals[idx, None]
+            d, shared = parts.depth, parts.shared
+            out[idx] = (parts.in_force, parts.top, 0.0,
+                        float(d[shared].max()) if shared.size else 0.0)
+            out[idx, 2] = cov[:, parts.deepest].max(axis=1)
+        return out
 
     def rows(self, start, names: list[str], poles: tuple[int, int]) -> list[dict]:
         """One dict per month and regime in force, in the order they were recorded."""
         out = []
-        for step, k, capability in self._months:
+        for step, k, capability, *_ in self._months:
             st = self._states[k]
             cov = reg_m.coverage(st.members, capability)
             for r in np.flatnonzero(st.active):
