@@ -47,14 +47,17 @@ class _StructureParts(NamedTuple):
     in_force: int
     a_own: bool
     b_own: bool
+    shared_top: float  # the deepest depth among the regimes with both leaders (0: none)
 
     @classmethod
     def of(cls, members, depth, active, a: int, b: int) -> _StructureParts:
         m, d = members[active], depth[active]
         top = d.max()
-        return cls(m.astype(float), d, float(top), (d == top).nonzero()[0],
-                   (m[:, a] & m[:, b]).nonzero()[0], int(active.sum()),
-                   bool((m[:, a] & ~m[:, b]).any()), bool((m[:, b] & ~m[:, a]).any()))
+        shared = (m[:, a] & m[:, b]).nonzero()[0]
+        return cls(m.astype(float), d, float(top), (d == top).nonzero()[0], shared,
+                   int(active.sum()), bool((m[:, a] & ~m[:, b]).any()),
+                   bool((m[:, b] & ~m[:, a]).any()),
+                   float(d[shared].max()) if shared.size else 0.0)
 
     def structure(self, capability: np.ndarray, total: float | None = None
                   ) -> metrics.RegimeStructure:
@@ -91,7 +94,7 @@ class RegimeBook:
         self._runs: list[tuple[int, int]] | None = []  # link_rows as runs (None: not yet)
         self._oldest = np.inf  # the earliest renewal among the regimes in force
         self._states: list[_State] = []
-        # (step, state, capability[, structure parts, in-force membership . capability])
+        # (step, state, capability[, the structure but its coverage's division])
         self._months: list[tuple] = []
         self._parts: tuple | None = None  # (state key, _StructureParts) for structure()
 
@@ -185,38 +188,39 @@ class RegimeBook:
                b: int | None = None) -> None:
         """Note this month's regimes in force for the regime table (compact: the state and the
         capability, the coverage is computed in :meth:`rows`) and, given the leaders ``a`` and
-        ``b``, for :meth:`structures` (the product of the in-force membership with capability,
-        the one part of :meth:`structure` that must be taken month by month)."""
-        if self._oldest < np.inf:  # a regime in force
-            if a is None or b is None:
-                self._months.append((step, len(self._states) - 1, capability))
-                return
-            parts = self._structure_parts(a, b)
-            self._months.append((step, len(self._states) - 1, capability, parts,
-                                 parts.members.dot(capability)))
+        ``b``, for :meth:`structures`: what :meth:`structure` gives but its coverage's division
+        by world capability, the one part that cannot wait (the product of the in-force
+        membership with this capability, its largest over the deepest regimes)."""
+        if self._oldest == np.inf:  # no regime in force
+            return
+        if a is None or b is None:
+            self._months.append((step, len(self._states) - 1, capability))
+            return
+        parts = self._structure_parts(a, b)
+        dots, deepest = parts.members.dot(capability), parts.deepest
+        top = dots[deepest[0]] if deepest.size == 1 else dots[deepest].max()
+        self._months.append((step, len(self._states) - 1, capability,
+                             (parts.in_force, parts.top, top, parts.shared_top)))
 
     def structures(self, steps: np.ndarray, totals: np.ndarray) -> np.ndarray:
         """(T, 4) regimes in force, depth, coverage and shared depth of :meth:`structure` at
-        each of ``steps`` (T,) (increasing; months recorded with the leaders, the latest
-        last; zeros where no regime was in force), ``totals`` (T,) the world capability of each:
-        the same numbers, each state's months divided and compared at once."""
+        each of ``steps`` (T,) (increasing; the months recorded with the leaders; zeros where
+        no regime was in force), ``totals`` (T,) their world capability (positive): the same
+        numbers, the coverages divided at once (the largest product over the deepest regimes
+        divided by a positive total is the largest of the quotients)."""
         out = np.zeros((len(steps), 4))
         row = {int(s): i for i, s in enumerate(steps)}
-        groups: dict[int, list] = {}
+        rows, found = [], []
         for month in reversed(self._months):
             if month[0] < steps[0]:
                 break
             i = row.get(month[0])
-            if i is not None and len(month) == 5:
-                groups.setdefault(month[1], []).append((i, month[3], month[4]))
-        for months in groups.values():
-            idx = np.array([i for i, _, _ in months])
-            parts = months[0][1]
-            cov = np.array([dots for _, _, dots in months]) / totals[idx, None]
-            d, shared = parts.depth, parts.shared
-            out[idx] = (parts.in_force, parts.top, 0.0,
-                        float(d[shared].max()) if shared.size else 0.0)
-            out[idx, 2] = cov[:, parts.deepest].max(axis=1)
+            if i is not None and len(month) == 4:
+                rows.append(i)
+                found.append(month[3])
+        if rows:
+            out[rows] = found
+            out[rows, 2] /= totals[rows]
         return out
 
     def rows(self, start, names: list[str], poles: tuple[int, int]) -> list[dict]:

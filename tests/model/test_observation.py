@@ -132,3 +132,16 @@ def test_stacked_row_sums_and_boolean_dots_are_the_monthly_ones(n):
     fa, fb = mask.astype(float), other.astype(float)
     assert mask.dot(trust).dot(other) == fa.dot(trust).dot(fb)
     assert x[0].dot(mask) == x[0].dot(fa)
+
+
+@pytest.mark.parametrize("n", [2, 14, 64, 65])
+def test_polarization_many_counts_are_the_sorted_search(n):
+    """Up to SEARCH_BY_COUNT_UP_TO countries the window bounds are counted, not searched: the
+    same numbers, alignments on the window's edges included (a grid of 0.25 with h = 0.5)."""
+    rng = np.random.default_rng(n)
+    al = rng.choice(np.linspace(-1.0, 1.0, 9), size=(20, n))
+    al[:5] = np.clip(rng.normal(0.0, 0.6, (5, n)), -1, 1)
+    cap = rng.random((20, n)) + 0.01
+    for h in (0.5, 0.25):
+        assert metrics.polarization_many(al, cap, 1.0, h) == [
+            metrics.polarization(a, c, 1.0, h) for a, c in zip(al, cap, strict=True)]
