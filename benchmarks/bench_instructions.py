@@ -10,8 +10,9 @@ counted. Divide the "Collected" total that valgrind prints by the number of runs
 Takes about two minutes.
 
 ``--observation``: ``deferred`` (the model as it is: Mesa's stock ``collect`` every month,
-polarization settled for all months when the data are read), ``plain`` (polarization computed
-every month by its reporter, nothing deferred) or ``none`` (no monthly collection). The
+the observables settled for all months when the data are read), ``plain`` (the same
+observables settled every month as they are collected, nothing held back) or ``none`` (no
+monthly collection). The
 difference between a variant and ``none`` is what that way of observing costs a run
 (benchmarks/README.md).
 """
@@ -19,39 +20,18 @@ difference between a variant and ``none`` is what that way of observing costs a 
 from __future__ import annotations
 
 import ctypes
-from functools import partial
-
-import mesa
 
 import sim
 from sim.errors import ConfigError, OneLineParser, fail, int_at_least
-from sim.model import metrics
-from sim.model.collector import read_observable
+from sim.model.collector import DeferredObservables
 from sim.model.model import GovernanceModel
 
 
-class _NothingPending:
-    """Stands in for the model's DeferredPolarization when nothing is deferred."""
-
-    def keep(self, *_args) -> None:
-        pass
-
-    def settle(self, _model_vars) -> None:
-        pass
-
-
-def _polarization(model) -> float:
-    return metrics.polarization(model.alignment, model.capability)
-
-
 def observe_plainly(model) -> None:
-    """Give a model just built plain observation: a stock DataCollector whose polarization
-    reporter computes it every month (the set-up month collected again, outside the count)."""
-    model._collector = mesa.DataCollector(model_reporters={
-        k: _polarization if k == "polarization" else partial(read_observable, key=k)
-        for k in metrics.OBSERVABLES})
-    model._polarization = _NothingPending()
-    model._collect()
+    """Give a model just built monthly observation: its observables settled every month as
+    they are collected (nothing held back; sim.model.collector)."""
+    assert model.datacollector  # the set-up month settled as the model kept it
+    model._pending = DeferredObservables(model, 1)
 
 
 def main() -> None:

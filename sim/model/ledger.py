@@ -6,6 +6,8 @@ rosters up to :data:`PAIRS_UP_TO` countries, the cumulative change of every pair
 run can say why trust between two countries ended where it did. ``drift`` is the change of the
 baseline trust relaxes to (trust with memory), the rest are changes of trust itself; their sum
 over causes is the month's change in trust exactly (``bounds`` is what clipping to [0, 1] took).
+A month's totals are kept as they are closed and divided into the rows of means per pair when
+the rows are read (the same numbers: the same additions, in the same order).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ PAIRS_UP_TO = 400
 SUM_WHOLE_UP_TO = 64  # rosters up to this size sum the step's slots in one call
 STEP_CAUSES = ("verification", "rivalry", "relaxation", "bounds", DRIFT)  # once a month each
 _STEP = {c: k for k, c in enumerate(STEP_CAUSES)}
+_KEYS = (*CAUSES, DRIFT)  # a month's totals, in this order: the step's causes last, in order
+assert _KEYS[-len(STEP_CAUSES):] == STEP_CAUSES
 
 
 class PairwiseSum:
@@ -60,8 +64,10 @@ class TrustLedger:
     def __init__(self, n: int):
         self.n = n
         self._pairs = max(n * (n - 1), 1)
-        self._month = dict.fromkeys((*CAUSES, DRIFT), 0.0)
-        self.rows: list[dict[str, float]] = []
+        self._month = dict.fromkeys(_KEYS, 0.0)  # this month's totals by cause, so far
+        self._sums: np.ndarray | None = None  # the step's totals (close_step), not yet added
+        self._closed: list[tuple] = []  # (step, totals, step's totals) of months closed
+        self._rows: list[dict[str, float]] = []  # rows of the months read already
         self.cumulative: dict[str, np.ndarray] | None = None
         self.pairwise: PairwiseSum | None = None  # past PAIRS_UP_TO: the step's sums alone
         if n <= PAIRS_UP_TO:  # one array, the step's causes last and in STEP_CAUSES order
@@ -80,6 +86,8 @@ class TrustLedger:
 
     def add(self, cause: str, delta: np.ndarray) -> None:
         """Record a change of trust (or, for ``drift``, of the baseline) made by ``cause``."""
+        if self._sums is not None:
+            self._add_sums()
         self._month[cause] += float(delta.sum())
         if self.cumulative is not None:
             self.cumulative[cause] += delta
@@ -112,6 +120,8 @@ class TrustLedger:
         The slot stays zero and is not summed again."""
         k = _STEP[cause]
         self._clear(k)
+        if self._sums is not None:
+            self._add_sums()
         self._month[cause] += total
         self._summed[k] = True
 
@@ -170,18 +180,27 @@ class TrustLedger:
         for k, written in enumerate(self._written):
             if not written and self._held[k] is not None:
                 self._clear(k)
+        if self._sums is not None:  # a second close this month
+            self._add_sums()
         if self.n <= SUM_WHOLE_UP_TO:
-            sums = np.add.reduce(self.step, axis=(1, 2)).tolist()
+            sums = np.add.reduce(self.step, axis=(1, 2))
         else:
-            sums = [0.0 if c in zero or self._held[k] is None else float(self.step[k].sum())
-                    for k, c in enumerate(STEP_CAUSES)]
-        for k, (cause, total) in enumerate(zip(STEP_CAUSES, sums, strict=True)):
-            if not self._summed[k]:
-                self._month[cause] += total
+            sums = np.array([0.0 if c in zero or self._held[k] is None
+                             else float(self.step[k].sum()) for k, c in enumerate(STEP_CAUSES)])
+        if any(self._summed):  # recorded by add_step_sum: not added again
+            sums[self._summed] = 0.0  # (a total starts at +0.0, so is never -0.0: adding
+            # +0.0 to it changes nothing)
+        self._sums = sums  # added to the month's totals when it closes (or at the next add)
         if self.cumulative is not None:
             self._cumulative[-len(STEP_CAUSES):] += self.step
         self._written = [False] * len(STEP_CAUSES)
         self._summed = [False] * len(STEP_CAUSES)
+
+    def _add_sums(self) -> None:
+        """Add the step's totals to the month's, now (a change recorded after close_step)."""
+        for cause, total in zip(STEP_CAUSES, self._sums.tolist(), strict=True):
+            self._month[cause] += total
+        self._sums = None
 
     def _zeros(self) -> np.ndarray:
         """An (N, N) matrix of zeros kept for add_rows and add_crossing (zero between uses)."""
@@ -190,13 +209,30 @@ class TrustLedger:
         return self._zero
 
     def close(self, step: int) -> None:
-        """End the month: one row of mean changes per ordered pair."""
-        self.rows.append({"step": step, **{c: v / self._pairs for c, v in self._month.items()}})
-        self._month = dict.fromkeys(self._month, 0.0)
+        """End the month: its totals kept for :attr:`rows` (one row of mean changes per ordered
+        pair, divided when read)."""
+        self._closed.append((step, tuple(self._month.values()), self._sums))
+        self._sums = None
+        self._month = dict.fromkeys(_KEYS, 0.0)
+
+    @property
+    def rows(self) -> list[dict[str, float]]:
+        """One dict per month closed: step and the mean change per ordered pair by cause
+        (the month's totals, the step's added to the causes before it, over N (N - 1))."""
+        if self._closed:
+            closed, self._closed = self._closed, []
+            totals = np.array([t for _, t, _ in closed])
+            stepped = [k for k, c in enumerate(closed) if c[2] is not None]
+            if stepped:
+                totals[stepped, -len(STEP_CAUSES):] += np.array([closed[k][2] for k in stepped])
+            means = (totals / self._pairs).tolist()
+            self._rows.extend({"step": c[0], **dict(zip(_KEYS, m, strict=True))}
+                              for c, m in zip(closed, means, strict=True))
+        return self._rows
 
     def table(self) -> pd.DataFrame:
         """One row per month: step and the mean change per ordered pair by cause."""
-        return pd.DataFrame(self.rows, columns=["step", *CAUSES, DRIFT])
+        return pd.DataFrame(self.rows, columns=["step", *_KEYS])
 
     def pair(self, i: int, j: int) -> dict[str, float]:
         """Cumulative change of trust[i, j] by cause (rosters up to PAIRS_UP_TO countries)."""

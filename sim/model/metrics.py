@@ -20,6 +20,7 @@ OBSERVABLES = ("mean_trust", "cross_camp_trust", "polarization", "camp_a_share",
 
 POLARIZATION_ALPHA = 1.0  # Esteban-Ray sensitivity to identification, in [1, 1.6]
 POLARIZATION_BANDWIDTH = 0.5  # alignment distance within which countries identify (of 2)
+SEARCH_BY_COUNT_UP_TO = 64  # polarization_many counts (T, N, N) comparisons up to this N
 
 
 def polarization(alignment: np.ndarray, capability: np.ndarray,
@@ -81,10 +82,14 @@ def polarization_many(alignments: np.ndarray, capabilities: np.ndarray,
     below_a, upto_a = cwa[:, :-1], cwa[:, 1:]
     dist = (a * below - below_a + (cwa[:, n:] - upto_a)) - a * (cw[:, n:] - upto)
     left, right = a - bandwidth, a + bandwidth
-    lo, hi = np.empty((t, n), np.intp), np.empty((t, n), np.intp)
-    for k in range(t):  # a sorted search within each month
-        lo[k] = a[k].searchsorted(left[k], side="left")
-        hi[k] = a[k].searchsorted(right[k], side="right")
+    if n <= SEARCH_BY_COUNT_UP_TO:  # a sorted search is a count: of a_j < v (left), <= v
+        lo = (a[:, None, :] < left[:, :, None]).sum(axis=2)
+        hi = (a[:, None, :] <= right[:, :, None]).sum(axis=2)
+    else:
+        lo, hi = np.empty((t, n), np.intp), np.empty((t, n), np.intp)
+        for k in range(t):  # a sorted search within each month
+            lo[k] = a[k].searchsorted(left[k], side="left")
+            hi[k] = a[k].searchsorted(right[k], side="right")
     rows = np.arange(t)[:, None]
     wl, sl = upto - cw[rows, lo], upto_a - cwa[rows, lo]
     wr, sr = cw[rows, hi] - upto, cwa[rows, hi] - upto_a
@@ -167,6 +172,28 @@ def capability_gap(capability: np.ndarray, pair: tuple[int, int] | None = None) 
     a, b = leaders(capability) if pair is None else pair
     top = float(capability[a])
     return (top - float(capability[b])) / top
+
+
+def capability_gap_many(capabilities: np.ndarray) -> np.ndarray:
+    """:func:`capability_gap` of each row of ``capabilities`` (T, N), the same numbers: the
+    leaders found row by row as :func:`leaders` finds them (the first maximum, then the first
+    maximum of the rest)."""
+    rows = np.arange(capabilities.shape[0])
+    a = capabilities.argmax(axis=1)
+    rest = capabilities.copy()
+    rest[rows, a] = -np.inf
+    top, second = capabilities[rows, a], capabilities[rows, rest.argmax(axis=1)]
+    return (top - second) / top
+
+
+def camp_sizes_many(alignments: np.ndarray, leader_a: int, threshold: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(T,) sizes of camp A and camp B in each row of ``alignments`` (T, N), the camps of
+    :func:`sim.model.mechanisms.alignment.camps` (leader A's side positive)."""
+    flip = alignments[:, leader_a] < 0
+    oriented = alignments.copy()
+    oriented[flip] = -alignments[flip]
+    return ((oriented >= threshold).sum(axis=1), (oriented <= -threshold).sum(axis=1))
 
 
 def mean_controls(controls: np.ndarray, supply: np.ndarray) -> float:

@@ -16,7 +16,7 @@ from mesa.time import Priority, Schedule
 from sim.config import VENUE_TYPES, Event, RunConfig, Venue
 from sim.model import metrics
 from sim.model.agents import Country, Lab
-from sim.model.collector import DeferredPolarization, observables_collector
+from sim.model.collector import DeferredObservables, observables_collector
 from sim.model.ledger import TrustLedger
 from sim.model.mechanisms import alignment as align_m
 from sim.model.mechanisms import clip
@@ -58,9 +58,8 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         self._init_records()
         self._init_caches(sc)
         self._init_calendar(sc)
-        self._observed: dict[str, float] = {}
         self._collector = observables_collector(metrics.OBSERVABLES)
-        self._polarization = DeferredPolarization()
+        self._pending = DeferredObservables(self, self.n_steps + 1)
         self._observe()
         self._collect()
 
@@ -297,14 +296,14 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
 
     @property
     def datacollector(self) -> mesa.DataCollector:
-        """The run's Mesa DataCollector (sim.model.collector), its pending polarization settled."""
-        self._polarization.settle(self._collector.model_vars)
+        """The run's Mesa DataCollector (sim.model.collector), its pending observables settled."""
+        self._pending.settle(self._collector.model_vars)
         return self._collector
 
     def _collect(self) -> None:
-        """The month's data collection: Mesa's collect, polarization's inputs kept."""
+        """The month's data collection: Mesa's collect, the observables' inputs kept."""
         self._collector.collect(self)
-        self._polarization.keep(self._collector.model_vars, self.alignment, self.capability)
+        self._pending.keep(self._collector.model_vars, self)
 
     @property
     def obs(self) -> dict[str, float]:
@@ -321,35 +320,14 @@ class GovernanceModel(MonthMixin, SessionsMixin, mesa.Model):
         return self.book.structure(self.capability, *self.poles)
 
     def _observe(self) -> None:
-        """This month's observables (metrics.OBSERVABLES) but polarization, which its reporter
-        computes (sim.model.collector), and the regime rows."""
-        self.lab_cap = lab_cap = self.lab_share * self.capability[self.lab_home]
+        """The month's observation: the labs' capability and weighted safety (which the next
+        step reads) and the regimes in force, for the regime table and the regime observables.
+        The observables themselves are settled when read (sim.model.collector)."""
         cap = self.capability
-        camp_a, camp_b = self.camps()
-        total = float(cap.sum())
-        rs = self.book.structure(cap, *self.poles, total=total)
+        self.lab_cap = lab_cap = self.lab_share * cap[self.lab_home]
         if lab_cap.size:
             self._lab_dot, self._lab_sum = float(lab_cap.dot(self.lab_safety)), float(lab_cap.sum())
-        rows, n = self._supplier_rows, self.n
-        self._observed = {
-            "mean_trust": metrics.mean_trust(self.trust),
-            "cross_camp_trust": metrics.cross_camp_trust(self.trust, camp_a, camp_b),
-            "camp_a_share": float(cap.dot(camp_a)) / total,
-            "camp_b_share": float(cap.dot(camp_b)) / total,
-            "regimes_in_force": float(rs.in_force),
-            "regime_depth": rs.depth,
-            "regime_coverage": rs.coverage,
-            "shared_depth": rs.shared_depth,
-            "global_safety": float(cap.dot(self.implemented) / total),  # metrics.global_safety
-            # metrics.mean_controls, its supplier rows kept
-            "mean_controls": float(self.controls.take(rows, 0).sum()) / (rows.size * (n - 1))
-            if rows.size and n > 1 else 0.0,
-            "capability_gap": metrics.capability_gap(cap),
-            "incidents": float(self.incidents),
-            "lab_safety": self._lab_dot / self._lab_sum if lab_cap.size else 0.0,
-            "deals": float(self.deal_count),
-        }
-        self.book.record(self.steps, cap)
+        self.book.record(self.steps, cap, *self.poles)
 
     def outcome_basis(self) -> dict:
         """What the outcome is decided on: the regime structure and the leaders' camps now,

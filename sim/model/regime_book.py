@@ -47,14 +47,17 @@ class _StructureParts(NamedTuple):
     in_force: int
     a_own: bool
     b_own: bool
+    shared_top: float  # the deepest depth among the regimes with both leaders (0: none)
 
     @classmethod
     def of(cls, members, depth, active, a: int, b: int) -> _StructureParts:
         m, d = members[active], depth[active]
         top = d.max()
-        return cls(m.astype(float), d, float(top), (d == top).nonzero()[0],
-                   (m[:, a] & m[:, b]).nonzero()[0], int(active.sum()),
-                   bool((m[:, a] & ~m[:, b]).any()), bool((m[:, b] & ~m[:, a]).any()))
+        shared = (m[:, a] & m[:, b]).nonzero()[0]
+        return cls(m.astype(float), d, float(top), (d == top).nonzero()[0], shared,
+                   int(active.sum()), bool((m[:, a] & ~m[:, b]).any()),
+                   bool((m[:, b] & ~m[:, a]).any()),
+                   float(d[shared].max()) if shared.size else 0.0)
 
     def structure(self, capability: np.ndarray, total: float | None = None
                   ) -> metrics.RegimeStructure:
@@ -91,7 +94,8 @@ class RegimeBook:
         self._runs: list[tuple[int, int]] | None = []  # link_rows as runs (None: not yet)
         self._oldest = np.inf  # the earliest renewal among the regimes in force
         self._states: list[_State] = []
-        self._months: list[tuple[int, int, np.ndarray]] = []  # (step, state, capability)
+        # (step, state, capability[, the structure but its coverage's division])
+        self._months: list[tuple] = []
         self._parts: tuple | None = None  # (state key, _StructureParts) for structure()
         self._kept = np.zeros(n)  # each country's deepest kept depth, as of the last refresh
         self._version = 0  # counts the refreshes that changed what the regimes imply
@@ -212,16 +216,49 @@ class RegimeBook:
             self._clubs[1][series] = club
         return club
 
-    def record(self, step: int, capability: np.ndarray) -> None:
+    def record(self, step: int, capability: np.ndarray, a: int | None = None,
+               b: int | None = None) -> None:
         """Note this month's regimes in force for the regime table (compact: the state and the
-        capability, the coverage is computed in :meth:`rows`)."""
-        if self._oldest < np.inf:  # a regime in force
+        capability, the coverage is computed in :meth:`rows`) and, given the leaders ``a`` and
+        ``b``, for :meth:`structures`: what :meth:`structure` gives but its coverage's division
+        by world capability, the one part that cannot wait (the product of the in-force
+        membership with this capability, its largest over the deepest regimes)."""
+        if self._oldest == np.inf:  # no regime in force
+            return
+        if a is None or b is None:
             self._months.append((step, len(self._states) - 1, capability))
+            return
+        parts = self._structure_parts(a, b)
+        dots, deepest = parts.members.dot(capability), parts.deepest
+        top = dots[deepest[0]] if deepest.size == 1 else dots[deepest].max()
+        self._months.append((step, len(self._states) - 1, capability,
+                             (parts.in_force, parts.top, top, parts.shared_top)))
+
+    def structures(self, steps: np.ndarray, totals: np.ndarray) -> np.ndarray:
+        """(T, 4) regimes in force, depth, coverage and shared depth of :meth:`structure` at
+        each of ``steps`` (T,) (increasing; the months recorded with the leaders; zeros where
+        no regime was in force), ``totals`` (T,) their world capability (positive): the same
+        numbers, the coverages divided at once (the largest product over the deepest regimes
+        divided by a positive total is the largest of the quotients)."""
+        out = np.zeros((len(steps), 4))
+        row = {int(s): i for i, s in enumerate(steps)}
+        rows, found = [], []
+        for month in reversed(self._months):
+            if month[0] < steps[0]:
+                break
+            i = row.get(month[0])
+            if i is not None and len(month) == 4:
+                rows.append(i)
+                found.append(month[3])
+        if rows:
+            out[rows] = found
+            out[rows, 2] /= totals[rows]
+        return out
 
     def rows(self, start, names: list[str], poles: tuple[int, int]) -> list[dict]:
         """One dict per month and regime in force, in the order they were recorded."""
         out = []
-        for step, k, capability in self._months:
+        for step, k, capability, *_ in self._months:
             st = self._states[k]
             cov = reg_m.coverage(st.members, capability)
             for r in np.flatnonzero(st.active):

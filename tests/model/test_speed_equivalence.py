@@ -580,7 +580,7 @@ def test_observables_are_the_metrics_plain_forms(scenario):
     m = GovernanceModel(sim.load_config(scenario, seed=3, steps=24))
     while m.steps < m.n_steps:
         m.step()
-        o, cap = m._observed, m.capability
+        o, cap = m.obs, m.capability
         assert o["mean_controls"] == metrics.mean_controls(m.controls, m.supply)
         assert o["global_safety"] == metrics.global_safety(cap, m.implemented)
         lab_cap = m.lab_share * cap[m.lab_home]
@@ -617,14 +617,14 @@ def test_deferred_polarization_is_polarization_month_by_month(monkeypatch):
     record of collection times is kept (mesa.batch_run reads it)."""
     import mesa
 
-    from sim.model.collector import DeferredPolarization
+    from sim.model.collector import DeferredObservables
     run = sim.load_config("baseline", seed=4, steps=30)
     eager = GovernanceModel(run)
     expected = [metrics.polarization(eager.alignment, eager.capability)]
     while eager.steps < eager.n_steps:
         eager.step()
         expected.append(metrics.polarization(eager.alignment, eager.capability))
-    monkeypatch.setattr(DeferredPolarization, "MAX_PENDING", 14 * 7)  # settle every 7 months
+    monkeypatch.setattr(DeferredObservables, "MAX_PENDING", 14 * 7)  # settle every 7 months
     for model in (GovernanceModel(run).run(), eager):
         dc = model.datacollector
         assert type(dc) is mesa.DataCollector
