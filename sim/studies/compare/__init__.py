@@ -39,65 +39,34 @@ seeds), :mod:`~sim.studies.compare.tables` (the numbers and the printed table),
 command).
 """
 
-from sim.studies.compare.cli import (
-    DEFAULT_ROOT,
-    MAX_SEEDS,
-    MAX_SERIES_BYTES,
-    STORY_MEASURES,
-    check_args,
-    check_size,
-    compare,
-    main,
-    parse_args,
-    summary_dict,
-    write_outputs,
-)
-from sim.studies.compare.figure import (
-    PROBE_LABELS,
-    REFERENCE_GREY,
-    UNITS,
-    WHATIF_COLOURS,
-    WHATIF_STYLES,
-    comparison_figure,
-    constant_columns,
-    label_of,
-    line_looks,
-    tick_label,
-    window_text,
-)
-from sim.studies.compare.running import (
-    COLUMNS,
-    FIGURE_COLUMNS,
-    LEDGER,
-    OPEN,
-    PROBES,
-    SUPPLIER,
-    TARGET,
-    Results,
-    open_lab_safety,
-    run_all,
-    simulate,
-    state_row,
-)
-from sim.studies.compare.tables import (
-    BAND,
-    CONFIDENCE,
-    band_table,
-    mean_interval,
-    observable_table,
-    outcome_table,
-    render_table,
-    runs_table,
-    wilson_interval,
-)
+from importlib import import_module
 
-__all__ = [
-    "BAND", "COLUMNS", "CONFIDENCE", "DEFAULT_ROOT", "FIGURE_COLUMNS", "LEDGER", "MAX_SEEDS",
-    "MAX_SERIES_BYTES", "OPEN", "PROBES", "PROBE_LABELS", "REFERENCE_GREY", "Results",
-    "STORY_MEASURES", "SUPPLIER", "TARGET", "UNITS", "WHATIF_COLOURS", "WHATIF_STYLES",
-    "band_table", "check_args",
-    "check_size", "compare", "comparison_figure", "constant_columns", "label_of", "line_looks",
-    "main", "mean_interval", "observable_table", "open_lab_safety", "outcome_table", "parse_args",
-    "render_table", "run_all", "runs_table", "simulate", "state_row", "summary_dict", "tick_label",
-    "wilson_interval", "window_text", "write_outputs",
-]
+# name -> the module of this package that defines it, imported on first use (PEP 562), so that
+# `aigov-compare --help` does not load the model, scipy and matplotlib
+_EXPORTS = {
+    "cli": ("DEFAULT_ROOT", "MAX_SEEDS", "MAX_SERIES_BYTES", "STORY_MEASURES", "check_args",
+        "check_size", "compare", "main", "parse_args", "summary_dict", "write_outputs"),
+    "figure": ("PROBE_LABELS", "REFERENCE_GREY", "UNITS", "WHATIF_COLOURS", "WHATIF_STYLES",
+        "comparison_figure", "constant_columns", "label_of", "line_looks", "tick_label",
+        "window_text"),
+    "running": ("COLUMNS", "FIGURE_COLUMNS", "LEDGER", "OPEN", "PROBES", "Results", "SUPPLIER",
+        "TARGET", "open_lab_safety", "run_all", "simulate", "state_row"),
+    "tables": ("BAND", "CONFIDENCE", "band_table", "mean_interval", "observable_table",
+        "outcome_table", "render_table", "runs_table", "wilson_interval"),
+}
+_HOMES = {name: f"{__name__}.{module}" for module, names in _EXPORTS.items()
+          for name in names}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -13,8 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim.config import (
     MAX_JOBS,
@@ -27,18 +26,12 @@ from sim.config import (
     month_label,
 )
 from sim.errors import ConfigError, OneLineParser, check_output, fail
-from sim.report.io import atomic_write_bytes, atomic_write_text, package_versions
-from sim.report.story import compare_story
-from sim.studies.compare.figure import comparison_figure, label_of
-from sim.studies.compare.running import COLUMNS, LEDGER, run_all
-from sim.studies.compare.tables import (
-    CONFIDENCE,
-    band_table,
-    observable_table,
-    outcome_table,
-    render_table,
-    runs_table,
-)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The runs, tables, story and figure (the model, scipy, pandas, matplotlib) are imported where
+# they are used, so that --help and arguments refused before the runs answer at once.
 
 log = logging.getLogger("sim.studies.compare")
 DEFAULT_ROOT = Path("outputs") / "compare"
@@ -59,6 +52,9 @@ def _clean(value):
 def summary_dict(args, runs: dict[str, RunConfig], outcomes: pd.DataFrame,
                  observables: pd.DataFrame) -> dict:
     """Everything needed to cite the comparison: inputs, outcome shares, final means."""
+    from sim.report.io import package_versions
+    from sim.studies.compare.tables import CONFIDENCE
+
     ref = args.scenarios[0]
 
     def records(df, key):
@@ -150,6 +146,8 @@ def _overrides(args: argparse.Namespace) -> list[str]:
 
 def check_size(runs: dict[str, RunConfig], n_seeds: int) -> None:
     """Refuse a comparison whose monthly series would not fit :data:`MAX_SERIES_BYTES`."""
+    from sim.studies.compare.running import COLUMNS
+
     need = sum(n_seeds * (r.steps + 1) * len(COLUMNS) * 8 for r in runs.values())
     if need > MAX_SERIES_BYTES:
         fits = max(1, n_seeds * MAX_SERIES_BYTES // need)
@@ -161,6 +159,8 @@ def check_size(runs: dict[str, RunConfig], n_seeds: int) -> None:
 def write_outputs(out: Path, files: dict[str, bytes | str]) -> None:
     """Write all files into a hidden staging folder, then move it into place in one step, so
     the output folder is either complete or absent, and never overwrites another."""
+    from sim.report.io import atomic_write_bytes, atomic_write_text
+
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     staging.mkdir()
@@ -195,6 +195,17 @@ def show_progress() -> bool:
 
 def compare(args: argparse.Namespace) -> Path:
     """Validate, run, tabulate, draw and write; returns the output folder."""
+    from sim.report.story import compare_story
+    from sim.studies.compare.figure import comparison_figure, label_of
+    from sim.studies.compare.running import COLUMNS, LEDGER, run_all
+    from sim.studies.compare.tables import (
+        band_table,
+        observable_table,
+        outcome_table,
+        render_table,
+        runs_table,
+    )
+
     out = check_args(args)
     runs = {n: load_scenario(n, _overrides(args)) for n in args.scenarios}
     check_size(runs, args.seeds)
