@@ -12,7 +12,8 @@ pay for importing the model, Mesa and pandas.
 """
 
 import os
-from importlib import import_module
+
+from sim.lazy import lazy_names  # importlib only: numpy is not loaded yet
 
 # The model's matrices are small (N ~ 14-200): BLAS threads only add overhead and, with parallel
 # runs, oversubscribe the cores. Parallelism comes from processes. Set before numpy loads BLAS.
@@ -24,15 +25,4 @@ _HOMES = {"RunResult": "sim.api", "build_model": "sim.api", "load_config": "sim.
           "ConfigError": "sim.errors"}
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'sim' has no attribute {name!r}")
-    value = getattr(import_module(home), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names("sim", _HOMES, globals())

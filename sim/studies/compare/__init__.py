@@ -39,7 +39,7 @@ seeds), :mod:`~sim.studies.compare.tables` (the numbers and the printed table),
 command).
 """
 
-from importlib import import_module
+from sim.lazy import lazy_names
 
 # name -> the module of this package that defines it, imported on first use (PEP 562), so that
 # `aigov-compare --help` does not load the model, scipy and matplotlib
@@ -58,15 +58,4 @@ _HOMES = {name: f"{__name__}.{module}" for module, names in _EXPORTS.items()
           for name in names}
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _HOMES, globals())
